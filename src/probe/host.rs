@@ -1,0 +1,98 @@
+//! The machine probes look at: a root directory, an environment, a working directory, a timeout.
+//!
+//! In production the root is `/` and the environment is the process's own. Tests build a `Host`
+//! over `tests/fixtures/hosts/<name>/` and a fixed environment, so every probe can be exercised on
+//! trees one machine cannot show (cgroup v1, v2, hybrid, a 512 MiB container, unreadable files).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Files above this size are not read whole: no probe needs more, and a runaway file must not
+/// cost a struggling machine its memory.
+pub const MAX_READ: u64 = 4 * 1024 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct Host {
+    /// Where absolute paths such as `/proc/meminfo` are looked up.
+    pub root: PathBuf,
+    /// The environment the checked stack would see (Gunicorn and Compose read variables).
+    pub env: BTreeMap<String, String>,
+    /// The directory Gunicorn and Compose would resolve relative paths against.
+    pub cwd: PathBuf,
+    /// The bound on every network probe (connect, request and answer together).
+    pub timeout: Duration,
+    /// True when `root` is the real `/`: only then may probes use syscalls (statfs, affinity)
+    /// that describe the running process rather than files under the root.
+    pub live: bool,
+}
+
+impl Host {
+    /// This machine, as the running process sees it.
+    pub fn live(timeout: Duration) -> Self {
+        Self {
+            root: PathBuf::from("/"),
+            env: std::env::vars().collect(),
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            timeout,
+            live: true,
+        }
+    }
+
+    /// A fixture tree standing in for `/`, with an empty environment.
+    pub fn fixture(root: impl Into<PathBuf>) -> Self {
+        let root = root.into();
+        Self {
+            cwd: root.clone(),
+            root,
+            env: BTreeMap::new(),
+            timeout: Duration::from_secs(2),
+            live: false,
+        }
+    }
+
+    /// `/proc/meminfo` → `<root>/proc/meminfo`.
+    pub fn path(&self, abs: &str) -> PathBuf {
+        self.root.join(abs.trim_start_matches('/'))
+    }
+
+    /// Reads a file under the root as text. The error is a reason fit for an unknown fact:
+    /// it names the path as the user knows it (without the fixture root) and the cause.
+    pub fn read(&self, abs: &str) -> Result<String, String> {
+        read_text(&self.path(abs)).map_err(|e| format!("cannot read {abs}: {e}"))
+    }
+
+    /// True when the path exists under the root.
+    pub fn exists(&self, abs: &str) -> bool {
+        self.path(abs).exists()
+    }
+
+    pub fn env(&self, name: &str) -> Option<&str> {
+        self.env.get(name).map(String::as_str)
+    }
+}
+
+/// Reads at most [`MAX_READ`] bytes of a file as text, replacing invalid UTF-8 rather than
+/// failing: `/proc` files are ASCII and a stray byte must not hide the rest.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    let f = std::fs::File::open(path).map_err(|e| describe(&e))?;
+    let mut buf = Vec::new();
+    f.take(MAX_READ)
+        .read_to_end(&mut buf)
+        .map_err(|e| describe(&e))?;
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// An io::Error in the words a user expects ("permission denied", "no such file").
+pub fn describe(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => {
+            let s = e.to_string();
+            // Drop the " (os error N)" tail: it helps nobody reading a report.
+            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
+        }
+    }
+}
