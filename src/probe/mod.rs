@@ -7,8 +7,10 @@
 //! that produce one of them run.
 
 pub mod host;
+pub mod inputs;
 
 pub use host::Host;
+pub use inputs::Inputs;
 
 use crate::facts::{FactSpec, Facts};
 use std::collections::BTreeSet;
@@ -19,7 +21,14 @@ pub struct Group {
     /// Short name shown by `--timings`.
     pub name: &'static str,
     pub facts: &'static [FactSpec],
-    pub collect: fn(&Host, &mut Facts),
+    pub collect: fn(&Ctx, &mut Facts),
+}
+
+/// Everything a probe may look at: the machine and what the user pointed headroom at.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub host: Host,
+    pub inputs: Inputs,
 }
 
 /// Every probe group, in dependency order: later groups may read facts of earlier ones
@@ -41,7 +50,7 @@ pub struct Timing {
 }
 
 /// Runs the groups that produce at least one needed fact (all groups when `needed` is `None`).
-pub fn collect(host: &Host, needed: Option<&BTreeSet<String>>) -> (Facts, Vec<Timing>) {
+pub fn collect(ctx: &Ctx, needed: Option<&BTreeSet<String>>) -> (Facts, Vec<Timing>) {
     let mut facts = Facts::new();
     let mut timings = Vec::new();
     for g in groups() {
@@ -53,7 +62,7 @@ pub fn collect(host: &Host, needed: Option<&BTreeSet<String>>) -> (Facts, Vec<Ti
             continue;
         }
         let start = Instant::now();
-        (g.collect)(host, &mut facts);
+        (g.collect)(ctx, &mut facts);
         timings.push(Timing {
             probe: g.name,
             took: start.elapsed(),
