@@ -15,9 +15,10 @@ pub fn explain(rule: &Rule) -> String {
     let _ = writeln!(s, "{}\n", rule.summary.trim());
     let _ = writeln!(s, "## Outcomes (the first that holds decides)\n");
     for o in &rule.outcomes {
-        let when = o.when.as_ref().map_or("otherwise".to_string(), |c| {
-            format!("when `{}`", c.text.trim())
-        });
+        let when = o
+            .when_text
+            .as_ref()
+            .map_or("otherwise".to_string(), |c| format!("when `{}`", c.trim()));
         let _ = writeln!(
             s,
             "- **{}** {when}: {}",

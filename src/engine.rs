@@ -86,13 +86,17 @@ pub fn judge(rule: &Rule, facts: &Facts) -> Finding {
     let mut read = BTreeSet::new();
     let mut verdict: Option<(Status, String)> = None;
     for o in &rule.outcomes {
-        let holds = match &o.when {
+        let holds = match o.condition() {
             None => Ok(true),
-            Some(c) => c.holds(facts, &mut read),
+            Some(Ok(c)) => c.holds(facts, &mut read),
+            Some(Err(e)) => Err(EvalError::Failed(format!("invalid condition: {e}"))),
         };
         match holds {
             Ok(true) => {
-                let msg = o.message.render(facts, &mut read);
+                let msg = match o.template() {
+                    Ok(t) => t.render(facts, &mut read),
+                    Err(e) => format!("(invalid message: {e})"),
+                };
                 verdict = Some((o.status, msg));
                 break;
             }

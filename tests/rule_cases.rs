@@ -101,3 +101,21 @@ fn every_rule_has_a_case_per_outcome_and_a_skip() {
         missing.join("\n")
     );
 }
+
+#[test]
+fn shipped_packs_pass_the_full_validation() {
+    let checked =
+        rules::validate_embedded().unwrap_or_else(|d| panic!("{}", headroom::diag::render_all(&d)));
+    let fast = rules::load_embedded().unwrap();
+    assert_eq!(checked.rules.len(), fast.rules.len());
+    // The build-time fact scan (used to plan probes) must agree with the real parser.
+    for (a, b) in checked.rules.iter().zip(&fast.rules) {
+        assert_eq!(a.id, b.id);
+        assert_eq!(
+            a.facts, b.facts,
+            "{}: build.rs scanned other facts than the parser found",
+            a.id
+        );
+    }
+    assert_eq!(checked.version, fast.version);
+}

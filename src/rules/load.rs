@@ -7,7 +7,7 @@
 
 use super::condition::{Condition, ExprError};
 use super::template::Template;
-use super::{EMBEDDED, Origin, Outcome, Rule, RuleSet, Status};
+use super::{EMBEDDED, EMBEDDED_TABLE, Origin, Outcome, Rule, RuleSet, Status};
 use crate::diag::Diagnostic;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -64,13 +64,7 @@ struct Source<'a> {
 /// Loads the embedded packs, then each `--rules DIR` (overriding embedded rules by id).
 pub fn load(dirs: &[impl AsRef<Path>]) -> Result<RuleSet, Vec<Diagnostic>> {
     let mut diags = Vec::new();
-    let mut rules = parse_set(
-        EMBEDDED.iter().map(|(n, t)| Source {
-            name: format!("rules/{n}"),
-            text: t,
-        }),
-        &mut diags,
-    );
+    let mut rules: Vec<Rule> = EMBEDDED_TABLE.iter().map(Rule::from_static).collect();
     for dir in dirs {
         let texts = read_dir(dir.as_ref(), &mut diags);
         let extra = parse_set(
@@ -91,6 +85,20 @@ pub fn load(dirs: &[impl AsRef<Path>]) -> Result<RuleSet, Vec<Diagnostic>> {
 /// Only the embedded packs (what `headroom check` uses without `--rules`).
 pub fn load_embedded() -> Result<RuleSet, Vec<Diagnostic>> {
     load(&[] as &[&Path])
+}
+
+/// The embedded packs through the full validating loader, as a user's `--rules DIR` would be.
+/// Tests run this so the shipped rules meet the same bar without paying for it at start-up.
+pub fn validate_embedded() -> Result<RuleSet, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let rules = parse_set(
+        EMBEDDED.iter().map(|(n, t)| Source {
+            name: format!("rules/{n}"),
+            text: t,
+        }),
+        &mut diags,
+    );
+    finish(rules, diags)
 }
 
 /// Only the packs in `dir` (for `headroom rules lint DIR`).
@@ -128,7 +136,7 @@ fn fingerprint(rules: &[Rule]) -> String {
             }
         }
         for o in &r.outcomes {
-            let when = o.when.as_ref().map_or("", |c| c.text.as_str());
+            let when = o.when_text.as_deref().unwrap_or("");
             for b in when.bytes().chain(o.message_text.bytes()) {
                 h ^= u64::from(b);
                 h = h.wrapping_mul(0x0100_0000_01b3);
@@ -512,19 +520,24 @@ fn validate(
                 if o.when.is_some() && when.is_none() {
                     continue; // the condition's problem is already reported
                 }
-                outcomes.push(Outcome {
-                    status,
-                    when,
-                    message,
-                    message_text: msg.value,
-                });
+                outcomes.push(Outcome::compiled(status, when, message, msg.value));
             }
         }
     }
     if diags.len() > before {
         return None;
     }
+    let mut facts = std::collections::BTreeSet::new();
+    for o in &outcomes {
+        if let Some(Ok(c)) = o.condition() {
+            facts.extend(c.facts.iter().cloned());
+        }
+        if let Ok(t) = o.template() {
+            facts.extend(t.facts.iter().cloned());
+        }
+    }
     Some(Rule {
+        facts,
         id: id.value,
         name,
         area,
