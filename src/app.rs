@@ -199,6 +199,9 @@ fn check(c: &Common, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Resul
     let text = match c.format {
         Format::Human => report::human::render(&run, c.verbose),
         Format::Json => report::json::render(&run),
+        Format::Markdown => report::markdown::render(&run),
+        Format::Junit => report::junit::render(&run, c.strict),
+        Format::Prometheus => report::prometheus::render(&run),
     };
     out.write_all(text.as_bytes())?;
     Ok(engine::exit_code(&summary, c.strict))
@@ -241,7 +244,7 @@ fn facts_cmd(
     };
     let text = match c.format {
         Format::Json => report::json::render_facts(&Snapshot::new(facts)),
-        Format::Human => report::human::render_facts(&facts),
+        _ => report::human::render_facts(&facts),
     };
     out.write_all(text.as_bytes())?;
     Ok(OK)

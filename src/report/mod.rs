@@ -5,6 +5,9 @@
 
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod prometheus;
 
 use crate::engine::{Finding, Summary};
 use crate::facts::Facts;
@@ -15,6 +18,9 @@ pub enum Format {
     #[default]
     Human,
     Json,
+    Markdown,
+    Junit,
+    Prometheus,
 }
 
 /// Everything a renderer may show about one run.
