@@ -53,9 +53,20 @@ pub fn runtime_from_cgroup_path(path: &str) -> Option<&'static str> {
 }
 
 /// Detects a container; returns (runtime, the signal that decided).
+///
+/// `/.dockerenv` alone is not trusted when `/` is a whole block device (mountinfo root `/`,
+/// source `/dev/…`, not an overlay): that is a VM or machine booted from a disk image that was
+/// built with Docker, which leaves the file behind (this project's build host is one). Docker's
+/// own roots are overlays, or subvolumes/directories whose mountinfo root is not `/`.
 pub fn detect_container(ctx: &Ctx) -> Option<(String, String)> {
-    if ctx.host.exists("/.dockerenv") {
-        return Some(("docker".into(), "/.dockerenv exists".into()));
+    let mounts = mountinfo::read(ctx).ok();
+    let root = mounts.as_deref().and_then(|m| mountinfo::mount_of(m, "/"));
+    let whole_disk_root =
+        root.filter(|r| r.root == "/" && r.source.starts_with("/dev/") && !is_overlay(&r.fstype));
+    match whole_disk_root {
+        _ if !ctx.host.exists("/.dockerenv") => {}
+        None => return Some(("docker".into(), "/.dockerenv exists".into())),
+        Some(_) => {}
     }
     if ctx.host.exists("/run/.containerenv") {
         return Some(("podman".into(), "/run/.containerenv exists".into()));
@@ -90,23 +101,33 @@ pub fn detect_container(ctx: &Ctx) -> Option<(String, String)> {
             }
         }
     }
-    if let Ok(mounts) = mountinfo::read(ctx) {
-        if let Some(root) = mountinfo::mount_of(&mounts, "/") {
-            let overlay = root.fstype == "overlay" || root.fstype.ends_with("overlayfs");
-            if overlay {
-                let rt = if root.super_opts.contains("/var/lib/docker/") {
-                    "docker"
-                } else {
-                    "unknown"
-                };
-                return Some((
-                    rt.into(),
-                    format!("/ is {} (/proc/self/mountinfo)", root.fstype),
-                ));
-            }
-        }
+    let root = root.filter(|r| is_overlay(&r.fstype))?;
+    let rt = if root.super_opts.contains("/var/lib/docker/") {
+        "docker"
+    } else {
+        "unknown"
+    };
+    Some((
+        rt.into(),
+        format!("/ is {} (/proc/self/mountinfo)", root.fstype),
+    ))
+}
+
+fn is_overlay(fstype: &str) -> bool {
+    fstype == "overlay" || fstype.ends_with("overlayfs")
+}
+
+/// Why a `/.dockerenv` was not believed, for the "not a container" source.
+fn ignored_dockerenv(ctx: &Ctx) -> Option<String> {
+    if !ctx.host.exists("/.dockerenv") {
+        return None;
     }
-    None
+    let mounts = mountinfo::read(ctx).ok()?;
+    let r = mountinfo::mount_of(&mounts, "/")?;
+    Some(format!(
+        "/.dockerenv exists but / is the whole device {} ({}), so it is a leftover of the image build",
+        r.source, r.fstype
+    ))
 }
 
 /// Maps DMI `sys_vendor` / `product_name` to a hypervisor name.
@@ -205,9 +226,11 @@ pub fn collect(ctx: &Ctx, facts: &mut Facts) {
             facts.set("machine.kind", "container", src.as_str());
         }
         None => {
-            let src = "no container signal (/.dockerenv, /run/.containerenv, container=, cgroup paths, overlay root)";
-            facts.set("machine.container", false, src);
-            facts.set("machine.container_runtime", "none", src);
+            let src = ignored_dockerenv(ctx).unwrap_or_else(|| {
+                "no container signal (/.dockerenv, /run/.containerenv, container=, cgroup paths, overlay root)".to_string()
+            });
+            facts.set("machine.container", false, src.as_str());
+            facts.set("machine.container_runtime", "none", src.as_str());
         }
     }
     match &vm {

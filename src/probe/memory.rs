@@ -97,7 +97,7 @@ pub fn derive(
                 facts.set("memory.effective_total", *limit, src);
             } else {
                 let src = format!(
-                    "/proc/meminfo MemTotal (cgroup limit {} from {source} is larger)",
+                    "/proc/meminfo MemTotal (cgroup limit {} from {source} is not smaller)",
                     units::bytes(*limit)
                 );
                 facts.set("memory.effective_total", *t, src);
@@ -130,7 +130,7 @@ pub fn derive(
             "swap.effective_total",
             s,
             format!(
-                "/proc/meminfo SwapTotal (cgroup swap limit {} is larger)",
+                "/proc/meminfo SwapTotal (cgroup swap limit {} is not smaller)",
                 units::bytes(*lim)
             ),
         ),
