@@ -452,10 +452,10 @@ pub fn read_cpu_quota(ctx: &Ctx, layout: &Layout) -> Result<Option<(f64, String)
                 })
             }
         };
-        if let Some((q, src)) = q {
-            if best.as_ref().is_none_or(|(b, _)| q < *b) {
-                best = Some((q, src));
-            }
+        if let Some((q, src)) = q
+            && best.as_ref().is_none_or(|(b, _)| q < *b)
+        {
+            best = Some((q, src));
         }
     }
     Ok(best)

@@ -95,15 +95,14 @@ fn space(
 
 /// The Docker data root: `data-root` in `/etc/docker/daemon.json` when set, else the default.
 fn docker_root(ctx: &Ctx) -> (String, String) {
-    if let Ok(text) = ctx.host.read("/etc/docker/daemon.json") {
-        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
-            if let Some(r) = v.get("data-root").and_then(|r| r.as_str()) {
-                return (
-                    r.to_string(),
-                    "/etc/docker/daemon.json data-root".to_string(),
-                );
-            }
-        }
+    if let Ok(text) = ctx.host.read("/etc/docker/daemon.json")
+        && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+        && let Some(r) = v.get("data-root").and_then(|r| r.as_str())
+    {
+        return (
+            r.to_string(),
+            "/etc/docker/daemon.json data-root".to_string(),
+        );
     }
     (
         "/var/lib/docker".to_string(),

@@ -95,16 +95,14 @@ fn unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' {
-            if let Some(oct) = s.get(i + 1..i + 4) {
-                if oct.bytes().all(|c| (b'0'..=b'7').contains(&c)) {
-                    if let Ok(v) = u8::from_str_radix(oct, 8) {
-                        out.push(v);
-                        i += 4;
-                        continue;
-                    }
-                }
-            }
+        if b[i] == b'\\'
+            && let Some(oct) = s.get(i + 1..i + 4)
+            && oct.bytes().all(|c| (b'0'..=b'7').contains(&c))
+            && let Ok(v) = u8::from_str_radix(oct, 8)
+        {
+            out.push(v);
+            i += 4;
+            continue;
         }
         out.push(b[i]);
         i += 1;
