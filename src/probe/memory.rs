@@ -263,7 +263,7 @@ mod tests {
         assert!(
             f.source("memory.effective_total")
                 .unwrap()
-                .contains("is larger")
+                .contains("is not smaller")
         );
         assert_eq!(f.int("swap.effective_total"), Some(GIB));
     }
