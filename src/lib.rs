@@ -10,5 +10,6 @@ pub mod docs;
 pub mod engine;
 pub mod facts;
 pub mod probe;
+pub mod redact;
 pub mod report;
 pub mod rules;
