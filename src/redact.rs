@@ -421,10 +421,10 @@ fn key_before(s: &str, i: usize) -> &str {
 
 /// Splits `host:port` (and `[v6]:port`); the port part keeps its colon.
 fn split_host_port(s: &str) -> (&str, &str) {
-    if s.starts_with('[') {
-        if let Some(e) = s.find(']') {
-            return (&s[1..e], &s[e + 1..]);
-        }
+    if s.starts_with('[')
+        && let Some(e) = s.find(']')
+    {
+        return (&s[1..e], &s[e + 1..]);
     }
     match s.rfind(':') {
         Some(c)
