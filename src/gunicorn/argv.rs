@@ -117,10 +117,10 @@ fn classify(word: &str) -> Result<Class, String> {
     if word.len() == 1 {
         return Ok(Class::Positional);
     }
-    if let Some((flag, val)) = word.split_once('=') {
-        if let Some(c) = lookup(flag) {
-            return Ok(with_explicit(c, val.to_string()));
-        }
+    if let Some((flag, val)) = word.split_once('=')
+        && let Some(c) = lookup(flag)
+    {
+        return Ok(with_explicit(c, val.to_string()));
     }
     // Prefix matching (`allow_abbrev`), as `_get_option_tuples` does it.
     let mut matches: Vec<(&'static str, Option<String>)> = Vec::new();
@@ -148,13 +148,13 @@ fn classify(word: &str) -> Result<Class, String> {
     match matches.len() {
         0 => {}
         1 => {
-            if let Some((flag, explicit)) = matches.pop() {
-                if let Some(c) = lookup(flag) {
-                    return Ok(match explicit {
-                        Some(v) => with_explicit(c, v),
-                        None => c,
-                    });
-                }
+            if let Some((flag, explicit)) = matches.pop()
+                && let Some(c) = lookup(flag)
+            {
+                return Ok(match explicit {
+                    Some(v) => with_explicit(c, v),
+                    None => c,
+                });
             }
         }
         _ => {
@@ -380,7 +380,9 @@ mod tests {
 
     #[test]
     fn short_long_attached_and_repeated() {
-        let p = parse(&words("-w4 --timeout=60 -t 90 --preload app:app --threads 3"));
+        let p = parse(&words(
+            "-w4 --timeout=60 -t 90 --preload app:app --threads 3",
+        ));
         assert_eq!(p.exit, None);
         assert_eq!(val(&p, "workers"), Some(Raw::Int(4)));
         assert_eq!(val(&p, "timeout"), Some(Raw::Int(90)));
@@ -424,10 +426,33 @@ mod tests {
             p.exit.as_deref(),
             Some("argument -w/--workers: invalid int value: 'abc'")
         );
-        assert!(parse(&words("--work 3 app")).exit.unwrap().starts_with("ambiguous option"));
-        assert!(parse(&words("app -t")).exit.unwrap().contains("expected one argument"));
-        assert!(parse(&words("--bogus app")).exit.unwrap().contains("unrecognized"));
-        assert!(parse(&words("a -w 2 b")).exit.unwrap().contains("unrecognized arguments: b"));
-        assert_eq!(val(&parse(&words("-t -5 app")), "timeout"), Some(Raw::Int(-5)));
+        assert!(
+            parse(&words("--work 3 app"))
+                .exit
+                .unwrap()
+                .starts_with("ambiguous option")
+        );
+        assert!(
+            parse(&words("app -t"))
+                .exit
+                .unwrap()
+                .contains("expected one argument")
+        );
+        assert!(
+            parse(&words("--bogus app"))
+                .exit
+                .unwrap()
+                .contains("unrecognized")
+        );
+        assert!(
+            parse(&words("a -w 2 b"))
+                .exit
+                .unwrap()
+                .contains("unrecognized arguments: b")
+        );
+        assert_eq!(
+            val(&parse(&words("-t -5 app")), "timeout"),
+            Some(Raw::Int(-5))
+        );
     }
 }

@@ -140,7 +140,10 @@ enum Tok {
     Int(i64),
     Float(f64),
     /// A string literal; `fmt` for f-strings (the raw text between the quotes).
-    Str { val: String, fmt: bool },
+    Str {
+        val: String,
+        fmt: bool,
+    },
     Op(&'static str),
     /// A literal the tokenizer understood but cannot value (bytes, huge ints, imaginary).
     Opaque,
@@ -241,7 +244,9 @@ fn lex(src: &str) -> Result<Vec<Line>, (usize, String)> {
                 lx.pos += 3;
                 lx.line += 1;
             }
-            c if c.is_ascii_digit() || (c == '.' && lx.peek(1).is_some_and(|d| d.is_ascii_digit())) => {
+            c if c.is_ascii_digit()
+                || (c == '.' && lx.peek(1).is_some_and(|d| d.is_ascii_digit())) =>
+            {
                 cur.push(lex_number(&mut lx)?);
             }
             c if c.is_alphabetic() || c == '_' => {
@@ -280,7 +285,10 @@ fn lex(src: &str) -> Result<Vec<Line>, (usize, String)> {
         return Err((start_line, "unclosed bracket".into()));
     }
     if !cur.is_empty() {
-        let text: String = chars.get(start_pos..).map(|s| s.iter().collect()).unwrap_or_default();
+        let text: String = chars
+            .get(start_pos..)
+            .map(|s| s.iter().collect())
+            .unwrap_or_default();
         lines.push(Line {
             no: start_line,
             indent,
@@ -300,7 +308,10 @@ fn lex_number(lx: &mut Lexer) -> Result<Tok, (usize, String)> {
             .is_some_and(|c| matches!(c.to_ascii_lowercase(), 'x' | 'o' | 'b'));
     if radix_prefix {
         lx.pos += 2;
-        while lx.peek(0).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+        while lx
+            .peek(0)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
             lx.pos += 1;
         }
     } else {
@@ -340,7 +351,9 @@ fn lex_number(lx: &mut Lexer) -> Result<Tok, (usize, String)> {
     match super::pyint::int0(&text) {
         Ok(v) => Ok(Tok::Int(v)),
         // Digits that overflow i64 are valid Python; leading zeros ("0777") are not.
-        Err(_) if text.chars().all(|c| c.is_ascii_digit() || c == '_') && !text.starts_with('0') => {
+        Err(_)
+            if text.chars().all(|c| c.is_ascii_digit() || c == '_') && !text.starts_with('0') =>
+        {
             Ok(Tok::Opaque)
         }
         Err(_) => Err((lx.line, format!("invalid number {text}"))),
@@ -582,11 +595,8 @@ impl Parser<'_> {
     }
     fn arith(&mut self) -> PResult<Expr> {
         let mut e = self.term()?;
-        loop {
-            let op = match self.peek() {
-                Some(Tok::Op(o @ ("+" | "-"))) => *o,
-                _ => break,
-            };
+        while let Some(Tok::Op(o @ ("+" | "-"))) = self.peek() {
+            let op = *o;
             self.pos += 1;
             e = Expr::Bin(op, Box::new(e), Box::new(self.term()?));
         }
@@ -768,12 +778,20 @@ fn push_str_part(parts: &mut Vec<FPart>, val: String, fmt: bool) -> PResult<()> 
                 .position(|c| *c == '}')
                 .ok_or_else(|| "f-string".to_string())?;
             let inner: String = chars[i + 1..i + end].iter().collect();
-            if inner.contains([':', '{', '\\']) || inner.trim_end().ends_with('=') || inner.contains("!r") || inner.contains("!s") || inner.contains("!a") {
+            if inner.contains([':', '{', '\\'])
+                || inner.trim_end().ends_with('=')
+                || inner.contains("!r")
+                || inner.contains("!s")
+                || inner.contains("!a")
+            {
                 return Err("f-string with a format spec".into());
             }
             let lines = lex(&inner).map_err(|(_, e)| e)?;
             let toks: Vec<Tok> = lines.into_iter().flat_map(|l| l.toks).collect();
-            let mut p = Parser { toks: &toks, pos: 0 };
+            let mut p = Parser {
+                toks: &toks,
+                pos: 0,
+            };
             let e = p.expr()?;
             if p.pos != toks.len() {
                 return Err("f-string".into());
@@ -942,7 +960,10 @@ impl Eval<'_> {
             return Ok(PyVal::Object(format!("{p}.{attr}")));
         }
         let v = self.eval(obj)?;
-        Err(unknown(format!("attribute `{attr}` of a {}", v.type_name())))
+        Err(unknown(format!(
+            "attribute `{attr}` of a {}",
+            v.type_name()
+        )))
     }
 
     fn environ(&self) -> Result<&BTreeMap<String, String>, Fail> {
@@ -955,7 +976,9 @@ impl Eval<'_> {
         let key = self.eval(idx)?;
         if self.path(obj).as_deref() == Some("os.environ") {
             let PyVal::Str(k) = key else {
-                return Err(raise("TypeError: str expected, not ".to_string() + key.type_name()));
+                return Err(raise(
+                    "TypeError: str expected, not ".to_string() + key.type_name(),
+                ));
             };
             return match self.environ()?.get(&k) {
                 Some(v) => Ok(PyVal::Str(v.clone())),
@@ -978,14 +1001,14 @@ impl Eval<'_> {
 
     fn call(&self, f: &Expr, args: &[Expr], kwargs: &[(String, Expr)]) -> EResult {
         // Methods on values: "…".lower(), os.environ.get(…) is handled by path below.
-        if let Expr::Attr(obj, method) = f {
-            if self.path(obj).is_none() {
-                let recv = self.eval(obj)?;
-                if !kwargs.is_empty() {
-                    return Err(unknown("keyword arguments"));
-                }
-                return str_method(&recv, method, &self.all(args)?);
+        if let Expr::Attr(obj, method) = f
+            && self.path(obj).is_none()
+        {
+            let recv = self.eval(obj)?;
+            if !kwargs.is_empty() {
+                return Err(unknown("keyword arguments"));
             }
+            return str_method(&recv, method, &self.all(args)?);
         }
         let Some(path) = self.path(f) else {
             let v = self.eval(f)?;
@@ -1040,15 +1063,80 @@ fn count(n: usize) -> i64 {
 
 fn is_builtin(n: &str) -> bool {
     const B: &[&str] = &[
-        "abs", "all", "any", "ascii", "bin", "bytes", "callable", "chr", "dict", "dir", "divmod",
-        "enumerate", "eval", "exec", "filter", "format", "frozenset", "getattr", "globals",
-        "hasattr", "hash", "hex", "id", "input", "isinstance", "issubclass", "iter", "list",
-        "locals", "map", "next", "object", "oct", "open", "ord", "pow", "print", "range", "repr",
-        "reversed", "round", "set", "setattr", "slice", "sorted", "sum", "super", "tuple", "type",
-        "vars", "zip", "__name__", "__file__", "__doc__", "__builtins__", "Exception",
-        "ValueError", "KeyError", "ImportError", "TypeError", "OSError", "RuntimeError",
-        "NotImplemented", "Ellipsis", "__import__", "compile", "memoryview", "bytearray",
-        "complex", "property", "staticmethod", "classmethod", "breakpoint", "delattr",
+        "abs",
+        "all",
+        "any",
+        "ascii",
+        "bin",
+        "bytes",
+        "callable",
+        "chr",
+        "dict",
+        "dir",
+        "divmod",
+        "enumerate",
+        "eval",
+        "exec",
+        "filter",
+        "format",
+        "frozenset",
+        "getattr",
+        "globals",
+        "hasattr",
+        "hash",
+        "hex",
+        "id",
+        "input",
+        "isinstance",
+        "issubclass",
+        "iter",
+        "list",
+        "locals",
+        "map",
+        "next",
+        "object",
+        "oct",
+        "open",
+        "ord",
+        "pow",
+        "print",
+        "range",
+        "repr",
+        "reversed",
+        "round",
+        "set",
+        "setattr",
+        "slice",
+        "sorted",
+        "sum",
+        "super",
+        "tuple",
+        "type",
+        "vars",
+        "zip",
+        "__name__",
+        "__file__",
+        "__doc__",
+        "__builtins__",
+        "Exception",
+        "ValueError",
+        "KeyError",
+        "ImportError",
+        "TypeError",
+        "OSError",
+        "RuntimeError",
+        "NotImplemented",
+        "Ellipsis",
+        "__import__",
+        "compile",
+        "memoryview",
+        "bytearray",
+        "complex",
+        "property",
+        "staticmethod",
+        "classmethod",
+        "breakpoint",
+        "delattr",
     ];
     B.contains(&n)
 }
@@ -1057,7 +1145,8 @@ fn to_int(x: &PyVal) -> EResult {
     match x {
         PyVal::Int(i) => Ok(PyVal::Int(*i)),
         PyVal::Bool(b) => Ok(PyVal::Int(i64::from(*b))),
-        PyVal::Float(f) if f.is_finite() && f.abs() < 9.0e18 => {
+        PyVal::Float(f) if f.is_finite() && f.abs() < 9.0e18 =>
+        {
             #[allow(clippy::cast_possible_truncation)]
             Ok(PyVal::Int(f.trunc() as i64))
         }
@@ -1131,7 +1220,10 @@ fn min_max(which: &str, items: &[PyVal]) -> EResult {
 
 fn str_method(recv: &PyVal, method: &str, args: &[PyVal]) -> EResult {
     let PyVal::Str(s) = recv else {
-        return Err(unknown(format!("method `{method}` of a {}", recv.type_name())));
+        return Err(unknown(format!(
+            "method `{method}` of a {}",
+            recv.type_name()
+        )));
     };
     match (method, args) {
         ("lower", []) => Ok(PyVal::Str(s.to_lowercase())),
@@ -1193,7 +1285,11 @@ fn binary(op: &str, a: PyVal, b: PyVal) -> EResult {
             }
             "%" => {
                 let r = x.checked_rem(y).ok_or_else(overflow)?;
-                Ok(PyVal::Int(if r != 0 && ((r < 0) != (y < 0)) { r + y } else { r }))
+                Ok(PyVal::Int(if r != 0 && ((r < 0) != (y < 0)) {
+                    r + y
+                } else {
+                    r
+                }))
             }
             "**" if y >= 0 => u32::try_from(y)
                 .ok()
@@ -1256,15 +1352,15 @@ fn percent_format(fmt: &str, args: &PyVal) -> EResult {
         match chars.next() {
             Some('%') => out.push('%'),
             Some('s') => {
-                let v = it.next().ok_or_else(|| {
-                    raise("TypeError: not enough arguments for format string")
-                })?;
+                let v = it
+                    .next()
+                    .ok_or_else(|| raise("TypeError: not enough arguments for format string"))?;
                 out.push_str(&v.py_str().ok_or_else(|| unknown("%s of this value"))?);
             }
             Some('d') => {
-                let v = it.next().ok_or_else(|| {
-                    raise("TypeError: not enough arguments for format string")
-                })?;
+                let v = it
+                    .next()
+                    .ok_or_else(|| raise("TypeError: not enough arguments for format string"))?;
                 let i = int_like(v).ok_or_else(|| unknown("%d of this value"))?;
                 out.push_str(&i.to_string());
             }
@@ -1294,7 +1390,11 @@ fn compare(op: &str, a: &PyVal, b: &PyVal) -> Result<bool, Fail> {
             let found = match b {
                 PyVal::Str(h) => match a {
                     PyVal::Str(n) => h.contains(n.as_str()),
-                    _ => return Err(raise("TypeError: 'in <string>' requires string as left operand")),
+                    _ => {
+                        return Err(raise(
+                            "TypeError: 'in <string>' requires string as left operand",
+                        ));
+                    }
                 },
                 PyVal::List(v) | PyVal::Tuple(v) => {
                     let mut f = false;
@@ -1390,10 +1490,8 @@ fn bound_names(toks: &[Tok], out: &mut BTreeSet<String>) -> bool {
             while i < toks.len() {
                 match &toks[i] {
                     Tok::Name(n) if n == "as" => {}
-                    Tok::Name(n) => {
-                        if toks.get(i.wrapping_sub(1)) != Some(&Tok::Op(".")) {
-                            last_name = Some(n.clone());
-                        }
+                    Tok::Name(n) if toks.get(i.wrapping_sub(1)) != Some(&Tok::Op(".")) => {
+                        last_name = Some(n.clone());
                     }
                     Tok::Op(",") => {
                         if let Some(n) = last_name.take() {
@@ -1409,10 +1507,10 @@ fn bound_names(toks: &[Tok], out: &mut BTreeSet<String>) -> bool {
                 out.insert(n);
             }
             // `import a.b` binds `a`: also record the first segment.
-            if first == "import" {
-                if let Some(Tok::Name(n)) = toks.get(1) {
-                    out.insert(n.clone());
-                }
+            if first == "import"
+                && let Some(Tok::Name(n)) = toks.get(1)
+            {
+                out.insert(n.clone());
             }
         }
         "def" | "class" | "for" | "global" | "nonlocal" | "del" => {
@@ -1432,7 +1530,10 @@ fn bound_names(toks: &[Tok], out: &mut BTreeSet<String>) -> bool {
     // Any `NAME =` / `NAME :=` / `as NAME` in the statement.
     for w in toks.windows(2) {
         match (&w[0], &w[1]) {
-            (Tok::Name(n), Tok::Op("=" | ":=" | "+=" | "-=" | "*=" | "/=" | "//=" | "%=" | ",")) => {
+            (
+                Tok::Name(n),
+                Tok::Op("=" | ":=" | "+=" | "-=" | "*=" | "/=" | "//=" | "%=" | ","),
+            ) => {
                 out.insert(n.clone());
             }
             (Tok::Name(a), Tok::Name(n)) if a == "as" => {
@@ -1498,7 +1599,12 @@ pub fn parse(src: &str, env: &Env) -> ConfFile {
             }
             if matches!(kind, "def" | "class" | "async") {
                 // The name is bound to a function/class; its body runs later, not at load.
-                if let Some(Tok::Name(n)) = l.toks.iter().skip_while(|t| !matches!(t, Tok::Name(k) if k == "def" || k == "class")).nth(1) {
+                if let Some(Tok::Name(n)) = l
+                    .toks
+                    .iter()
+                    .skip_while(|t| !matches!(t, Tok::Name(k) if k == "def" || k == "class"))
+                    .nth(1)
+                {
                     ev.ns.insert(
                         n.clone(),
                         Slot::Unknown(format!("line {}: `{n}` is a function or class", l.no)),
@@ -1514,7 +1620,8 @@ pub fn parse(src: &str, env: &Env) -> ConfFile {
                     }
                     skip_indent = None;
                 }
-                let starts_def = matches!(bl.toks.first(), Some(Tok::Name(n)) if n == "def" || n == "class");
+                let starts_def =
+                    matches!(bl.toks.first(), Some(Tok::Name(n)) if n == "def" || n == "class");
                 if starts_def && k > 0 {
                     skip_indent = Some(bl.indent);
                     continue;
@@ -1674,7 +1781,12 @@ fn simple_statement(ev: &mut Eval, st: &[Tok], l: &Line, errors: &mut Vec<String
             }
             return;
         }
-        Some(Tok::Name(n)) if matches!(n.as_str(), "pass" | "global" | "nonlocal" | "assert" | "raise" | "return") => {
+        Some(Tok::Name(n))
+            if matches!(
+                n.as_str(),
+                "pass" | "global" | "nonlocal" | "assert" | "raise" | "return"
+            ) =>
+        {
             return;
         }
         _ => {}
@@ -1693,7 +1805,9 @@ fn simple_statement(ev: &mut Eval, st: &[Tok], l: &Line, errors: &mut Vec<String
                 parts.push(&st[start..k]);
                 start = k + 1;
             }
-            Tok::Op(o @ ("+=" | "-=" | "*=" | "/=" | "//=" | "%=" | "**=")) if depth == 0 && parts.is_empty() => {
+            Tok::Op(o @ ("+=" | "-=" | "*=" | "/=" | "//=" | "%=" | "**="))
+                if depth == 0 && parts.is_empty() =>
+            {
                 aug = Some(o);
                 parts.push(&st[start..k]);
                 start = k + 1;
@@ -1754,7 +1868,10 @@ fn simple_statement(ev: &mut Eval, st: &[Tok], l: &Line, errors: &mut Vec<String
                 } else {
                     format!(" ({why})")
                 };
-                Slot::Unknown(format!("line {}: cannot evaluate statically: {snip}{why}", l.no))
+                Slot::Unknown(format!(
+                    "line {}: cannot evaluate statically: {snip}{why}",
+                    l.no
+                ))
             }
             Err(Fail::Raise(e)) => Slot::Unknown(format!(
                 "line {}: {e}: gunicorn exits with 'Failed to read config file'",
@@ -1765,9 +1882,7 @@ fn simple_statement(ev: &mut Eval, st: &[Tok], l: &Line, errors: &mut Vec<String
             ev.ns.insert(names[0].clone(), slot_for(&value));
         } else if tuple {
             let items = match &value {
-                Ok(PyVal::Tuple(v) | PyVal::List(v)) if v.len() == names.len() => {
-                    Some(v.clone())
-                }
+                Ok(PyVal::Tuple(v) | PyVal::List(v)) if v.len() == names.len() => Some(v.clone()),
                 _ => None,
             };
             for (k, n) in names.iter().enumerate() {
@@ -1848,7 +1963,10 @@ mod tests {
         assert_eq!(val(&c, "threads"), Some(PyVal::Int(3)));
         assert_eq!(val(&c, "bind"), Some(PyVal::Str("0.0.0.0:9000".into())));
         assert_eq!(val(&c, "timeout"), Some(PyVal::Int(60)));
-        assert_eq!(val(&c, "worker_tmp_dir"), Some(PyVal::Str("/dev/shm".into())));
+        assert_eq!(
+            val(&c, "worker_tmp_dir"),
+            Some(PyVal::Str("/dev/shm".into()))
+        );
     }
 
     #[test]
@@ -1860,21 +1978,37 @@ mod tests {
         );
         match c.get("workers") {
             Some(Binding::Unknown(why)) => {
-                assert!(why.starts_with("line 3: cannot evaluate statically: workers = compute_workers()"), "{why}");
+                assert!(
+                    why.starts_with(
+                        "line 3: cannot evaluate statically: workers = compute_workers()"
+                    ),
+                    "{why}"
+                );
             }
             other => panic!("{other:?}"),
         }
         match c.get("timeout") {
-            Some(Binding::Unknown(why)) => assert!(why.contains("line 7") && why.contains("`if` block"), "{why}"),
+            Some(Binding::Unknown(why)) => assert!(
+                why.contains("line 7") && why.contains("`if` block"),
+                "{why}"
+            ),
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn python_errors_are_reported() {
-        let c = read("import os\nworkers = int(os.environ.get('WEB', 'auto'))\n", &env_of(&[]));
+        let c = read(
+            "import os\nworkers = int(os.environ.get('WEB', 'auto'))\n",
+            &env_of(&[]),
+        );
         assert_eq!(c.errors.len(), 1);
-        assert!(c.errors[0].contains("line 2: ValueError: invalid literal for int() with base 10: 'auto'"), "{:?}", c.errors);
+        assert!(
+            c.errors[0]
+                .contains("line 2: ValueError: invalid literal for int() with base 10: 'auto'"),
+            "{:?}",
+            c.errors
+        );
         let c = read("workers = undefined_name + 1\n", &env_of(&[]));
         assert!(c.errors[0].contains("NameError"), "{:?}", c.errors);
         let c = read("workers = cpu_count()\n", &env_of(&[]));

@@ -23,7 +23,10 @@ use std::path::PathBuf;
 
 /// Every fact this module sets.
 pub const FACTS: &[FactSpec] = &[
-    int("gunicorn.workers", "Worker processes Gunicorn starts (-w / WEB_CONCURRENCY / config)."),
+    int(
+        "gunicorn.workers",
+        "Worker processes Gunicorn starts (-w / WEB_CONCURRENCY / config).",
+    ),
     int("gunicorn.threads", "Threads per worker (--threads)."),
     string(
         "gunicorn.worker_class",
@@ -33,24 +36,57 @@ pub const FACTS: &[FactSpec] = &[
         "gunicorn.worker_class_configured",
         "The worker class as configured (-k), what --print-config shows.",
     ),
-    secs("gunicorn.timeout", "Seconds without a heartbeat before a worker is killed (0 = off)."),
-    secs("gunicorn.graceful_timeout", "Seconds workers get to finish after a restart or stop signal."),
-    secs("gunicorn.keepalive", "Seconds to wait for the next request on a keep-alive connection."),
-    int("gunicorn.max_requests", "Requests after which a worker restarts (0 = never)."),
-    int("gunicorn.max_requests_jitter", "Random extra requests added to max_requests per worker."),
+    secs(
+        "gunicorn.timeout",
+        "Seconds without a heartbeat before a worker is killed (0 = off).",
+    ),
+    secs(
+        "gunicorn.graceful_timeout",
+        "Seconds workers get to finish after a restart or stop signal.",
+    ),
+    secs(
+        "gunicorn.keepalive",
+        "Seconds to wait for the next request on a keep-alive connection.",
+    ),
+    int(
+        "gunicorn.max_requests",
+        "Requests after which a worker restarts (0 = never).",
+    ),
+    int(
+        "gunicorn.max_requests_jitter",
+        "Random extra requests added to max_requests per worker.",
+    ),
     string(
         "gunicorn.worker_tmp_dir",
         "Directory of the worker heartbeat file (the effective one when the setting is None).",
     ),
-    boolean("gunicorn.preload_app", "Whether the app is loaded in the master before forking."),
-    int("gunicorn.worker_connections", "Max simultaneous clients per worker (gthread/gevent)."),
+    boolean(
+        "gunicorn.preload_app",
+        "Whether the app is loaded in the master before forking.",
+    ),
+    int(
+        "gunicorn.worker_connections",
+        "Max simultaneous clients per worker (gthread/gevent).",
+    ),
     string("gunicorn.bind", "The first address Gunicorn binds."),
     int("gunicorn.bind_count", "How many addresses Gunicorn binds."),
-    int("gunicorn.limit_request_line", "Max bytes of the HTTP request line (0 = unlimited)."),
-    int("gunicorn.limit_request_fields", "Max number of HTTP header fields."),
-    int("gunicorn.limit_request_field_size", "Max bytes of one HTTP header field."),
+    int(
+        "gunicorn.limit_request_line",
+        "Max bytes of the HTTP request line (0 = unlimited).",
+    ),
+    int(
+        "gunicorn.limit_request_fields",
+        "Max number of HTTP header fields.",
+    ),
+    int(
+        "gunicorn.limit_request_field_size",
+        "Max bytes of one HTTP header field.",
+    ),
     string("gunicorn.config_file", "The config file Gunicorn loads."),
-    string("gunicorn.app", "The WSGI application Gunicorn loads (APP_MODULE or wsgi_app)."),
+    string(
+        "gunicorn.app",
+        "The WSGI application Gunicorn loads (APP_MODULE or wsgi_app).",
+    ),
     string(
         "gunicorn.config_error",
         "Why Gunicorn would exit before serving (\"\" when nothing was found).",
@@ -130,8 +166,10 @@ fn command(ctx: &Ctx) -> Result<Option<(Vec<String>, String)>, String> {
 }
 
 fn display(p: &std::path::Path) -> String {
-    p.file_name()
-        .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// The `web:` process line of a Procfile, with its 1-based line number.
@@ -205,10 +243,17 @@ pub fn to_facts(r: &Resolved, origin: &str, facts: &mut Facts) {
     }
     match r.get("worker_class").map(|s| (&s.value, &s.source)) {
         Some((Ok(Val::Str(c)), src)) => {
-            facts.set("gunicorn.worker_class_configured", c.clone(), with_origin(src));
+            facts.set(
+                "gunicorn.worker_class_configured",
+                c.clone(),
+                with_origin(src),
+            );
         }
         Some((Ok(other), _)) => {
-            facts.unknown("gunicorn.worker_class_configured", format!("worker_class is {}", other.py_str()));
+            facts.unknown(
+                "gunicorn.worker_class_configured",
+                format!("worker_class is {}", other.py_str()),
+            );
         }
         Some((Err(e), _)) => facts.unknown("gunicorn.worker_class_configured", e.clone()),
         None => facts.unknown("gunicorn.worker_class_configured", "not resolved"),
@@ -222,7 +267,9 @@ pub fn to_facts(r: &Resolved, origin: &str, facts: &mut Facts) {
             facts.set(
                 "gunicorn.worker_tmp_dir",
                 dir,
-                with_origin(&format!("{src}: worker_tmp_dir is None, so tempfile uses {why}")),
+                with_origin(&format!(
+                    "{src}: worker_tmp_dir is None, so tempfile uses {why}"
+                )),
             );
         }
         Some((Err(e), _)) => facts.unknown("gunicorn.worker_tmp_dir", e.clone()),
@@ -230,13 +277,21 @@ pub fn to_facts(r: &Resolved, origin: &str, facts: &mut Facts) {
     }
     match r.get("preload_app").map(|s| (&s.value, &s.source)) {
         Some((Ok(Val::Bool(b)), src)) => facts.set("gunicorn.preload_app", *b, with_origin(src)),
-        Some((Ok(_), src)) => facts.set("gunicorn.preload_app", false, with_origin(&format!("{src} (None)"))),
+        Some((Ok(_), src)) => facts.set(
+            "gunicorn.preload_app",
+            false,
+            with_origin(&format!("{src} (None)")),
+        ),
         Some((Err(e), _)) => facts.unknown("gunicorn.preload_app", e.clone()),
         None => facts.unknown("gunicorn.preload_app", "not resolved"),
     }
     match r.get("bind").map(|s| (&s.value, &s.source)) {
         Some((Ok(Val::List(v)), src)) => {
-            facts.set("gunicorn.bind_count", i64::try_from(v.len()).unwrap_or(i64::MAX), with_origin(src));
+            facts.set(
+                "gunicorn.bind_count",
+                i64::try_from(v.len()).unwrap_or(i64::MAX),
+                with_origin(src),
+            );
             match v.first() {
                 Some(b) => facts.set("gunicorn.bind", b.clone(), with_origin(src)),
                 None => facts.unknown("gunicorn.bind", format!("bind is an empty list ({src})")),
@@ -264,7 +319,11 @@ pub fn to_facts(r: &Resolved, origin: &str, facts: &mut Facts) {
         Err(e) => facts.unknown("gunicorn.app", e.clone()),
     }
     if r.errors.is_empty() {
-        facts.set("gunicorn.config_error", "", with_origin("resolution found no error"));
+        facts.set(
+            "gunicorn.config_error",
+            "",
+            with_origin("resolution found no error"),
+        );
     } else {
         facts.set(
             "gunicorn.config_error",
@@ -312,15 +371,26 @@ mod tests {
     fn procfile_with_port_and_cpu_list() {
         let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let root = d.path();
-        std::fs::create_dir_all(root.join("sys/devices/system/cpu")).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(root.join("sys/devices/system/cpu/online"), "0-3,6\n").unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(root.join("Procfile"), "release: flask db upgrade\nweb: gunicorn -b 0.0.0.0:$PORT -c conf.py app:app\n")
+        std::fs::create_dir_all(root.join("sys/devices/system/cpu"))
             .unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(root.join("conf.py"), "import multiprocessing\nworkers = multiprocessing.cpu_count() * 2 + 1\n")
+        std::fs::write(root.join("sys/devices/system/cpu/online"), "0-3,6\n")
             .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            root.join("Procfile"),
+            "release: flask db upgrade\nweb: gunicorn -b 0.0.0.0:$PORT -c conf.py app:app\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            root.join("conf.py"),
+            "import multiprocessing\nworkers = multiprocessing.cpu_count() * 2 + 1\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let mut host = Host::fixture(root);
         host.env.insert("PORT".into(), "5000".into());
-        let ctx = Ctx { host, inputs: Inputs::default() };
+        let ctx = Ctx {
+            host,
+            inputs: Inputs::default(),
+        };
         let mut f = Facts::new();
         collect(&ctx, &mut f);
         assert_eq!(f.int("gunicorn.workers"), Some(11));
@@ -349,7 +419,10 @@ mod tests {
             assert!(FACTS.iter().any(|s| s.matches(name)), "{name} not in FACTS");
         }
         assert_eq!(f.len(), FACTS.len());
-        assert!(f.str("gunicorn.config_error").is_some_and(|e| e.contains("WEB_CONCURRENCY='x'")));
+        assert!(
+            f.str("gunicorn.config_error")
+                .is_some_and(|e| e.contains("WEB_CONCURRENCY='x'"))
+        );
         assert_eq!(f.str("gunicorn.worker_class"), Some("gthread"));
     }
 }

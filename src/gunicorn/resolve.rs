@@ -273,7 +273,9 @@ impl Resolver<'_> {
                 Ok(words) => {
                     let p = argv::parse(&words);
                     if let Some(e) = &p.exit {
-                        errors.push(format!("GUNICORN_CMD_ARGS: {e}: gunicorn exits with status 2"));
+                        errors.push(format!(
+                            "GUNICORN_CMD_ARGS: {e}: gunicorn exits with status 2"
+                        ));
                     }
                     p
                 }
@@ -293,7 +295,9 @@ impl Resolver<'_> {
         let mut settings = BTreeMap::new();
         for (name, check) in TRACKED {
             let mut layers: Vec<Layer> = Vec::new();
-            let (dv, ds) = defaults.remove(name).unwrap_or((Val::None, "default".into()));
+            let (dv, ds) = defaults
+                .remove(name)
+                .unwrap_or((Val::None, "default".into()));
             layers.push(Layer::Set(dv, ds));
             if let Some(l) = file_layer.get(*name) {
                 match l {
@@ -408,7 +412,10 @@ impl Resolver<'_> {
             }
             (
                 implicit.display().to_string(),
-                format!("gunicorn.conf.py in the working directory {}", self.cwd.display()),
+                format!(
+                    "gunicorn.conf.py in the working directory {}",
+                    self.cwd.display()
+                ),
                 "gunicorn.conf.py".to_string(),
             )
         };
@@ -419,11 +426,7 @@ impl Resolver<'_> {
             for (name, _) in TRACKED {
                 layer.insert(*name, Layer::Unknown(why_unknown.clone()));
             }
-            return (
-                Ok((location.clone(), why)),
-                layer,
-                Some(Err(why_unknown)),
-            );
+            return (Ok((location.clone(), why)), layer, Some(Err(why_unknown)));
         }
         let filename = location.strip_prefix("file:").unwrap_or(&location);
         let path = self.locate(filename);
@@ -478,7 +481,9 @@ impl Resolver<'_> {
                         Layer::Invalid(msg)
                     }
                 },
-                Some(Binding::Unknown(why)) => Layer::Unknown(format!("{shown_name}:{}", why.trim_start_matches("line "))),
+                Some(Binding::Unknown(why)) => {
+                    Layer::Unknown(format!("{shown_name}:{}", why.trim_start_matches("line ")))
+                }
                 None => match &star {
                     Some(Binding::Unknown(why)) => Layer::Unknown(format!("{shown_name}: {why}")),
                     _ => continue,
@@ -487,9 +492,10 @@ impl Resolver<'_> {
             layer.insert(*name, l);
         }
         let app = match conf.get("wsgi_app") {
-            Some(Binding::Value(PyVal::Str(s), line)) => {
-                Some(Ok((s.trim().to_string(), format!("{shown_name}:{line} wsgi_app"))))
-            }
+            Some(Binding::Value(PyVal::Str(s), line)) => Some(Ok((
+                s.trim().to_string(),
+                format!("{shown_name}:{line} wsgi_app"),
+            ))),
             Some(Binding::Value(PyVal::None, _)) => None,
             Some(Binding::Value(_, line)) => Some(Err(format!(
                 "{shown_name}:{line}: wsgi_app is not a string"
@@ -552,7 +558,9 @@ fn from_raw(check: Check, raw: Raw) -> Result<Val, String> {
         (Check::PosInt, Raw::Int(i)) => Ok(Val::Int(i)),
         (Check::Bool, Raw::Bool(b)) => Ok(Val::Bool(b)),
         (Check::Str | Check::Class, Raw::Str(s)) => Ok(Val::Str(s.trim().to_string())),
-        (Check::List, Raw::List(v)) => Ok(Val::List(v.iter().map(|s| s.trim().to_string()).collect())),
+        (Check::List, Raw::List(v)) => {
+            Ok(Val::List(v.iter().map(|s| s.trim().to_string()).collect()))
+        }
         (Check::List, Raw::Str(s)) => Ok(Val::List(vec![s.trim().to_string()])),
         (_, other) => Err(format!("unexpected value {other:?}")),
     }
@@ -707,9 +715,8 @@ pub fn find_gunicorn(
 }
 
 fn is_python(base: &str) -> bool {
-    base.strip_prefix("python").is_some_and(|rest| {
-        rest.chars().all(|c| c.is_ascii_digit() || c == '.')
-    })
+    base.strip_prefix("python")
+        .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit() || c == '.'))
 }
 
 fn assignment(w: &str) -> Option<(String, String)> {
@@ -805,29 +812,48 @@ mod tests {
     #[test]
     fn precedence_and_sources() {
         let d = dir();
-        std::fs::write(d.path().join("gunicorn.conf.py"), "workers = 2\ntimeout = 90\nthreads = 4\n")
-            .unwrap_or_else(|e| panic!("{e}"));
-        let e = env(&[("WEB_CONCURRENCY", "7"), ("GUNICORN_CMD_ARGS", "--timeout 60")]);
+        std::fs::write(
+            d.path().join("gunicorn.conf.py"),
+            "workers = 2\ntimeout = 90\nthreads = 4\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let e = env(&[
+            ("WEB_CONCURRENCY", "7"),
+            ("GUNICORN_CMD_ARGS", "--timeout 60"),
+        ]);
         let r = resolve(&words("gunicorn -w 3 app:app"), &e, d.path(), 2);
         assert!(r.errors.is_empty(), "{:?}", r.errors);
         let w = r.get("workers").unwrap_or_else(|| panic!("workers"));
         assert_eq!(w.value, Ok(Val::Int(3)));
         assert_eq!(w.source, "command line -w 3");
         let t = r.get("timeout").unwrap_or_else(|| panic!("timeout"));
-        assert_eq!((t.value.clone(), t.source.as_str()), (Ok(Val::Int(60)), "GUNICORN_CMD_ARGS --timeout 60"));
+        assert_eq!(
+            (t.value.clone(), t.source.as_str()),
+            (Ok(Val::Int(60)), "GUNICORN_CMD_ARGS --timeout 60")
+        );
         let th = r.get("threads").unwrap_or_else(|| panic!("threads"));
         assert_eq!(th.source, "gunicorn.conf.py:3");
-        assert_eq!(r.effective_worker_class().map(|x| x.0), Ok("gthread".to_string()));
+        assert_eq!(
+            r.effective_worker_class().map(|x| x.0),
+            Ok("gthread".to_string())
+        );
         assert_eq!(r.app.as_ref().map(|a| a.0.as_str()), Ok("app:app"));
     }
 
     #[test]
     fn web_concurrency_not_an_integer() {
         let d = dir();
-        let r = resolve(&words("gunicorn app:app"), &env(&[("WEB_CONCURRENCY", "auto")]), d.path(), 2);
+        let r = resolve(
+            &words("gunicorn app:app"),
+            &env(&[("WEB_CONCURRENCY", "auto")]),
+            d.path(),
+            2,
+        );
         assert_eq!(
             r.errors.first().map(String::as_str),
-            Some("WEB_CONCURRENCY='auto' is not an integer: gunicorn exits with ValueError before starting")
+            Some(
+                "WEB_CONCURRENCY='auto' is not an integer: gunicorn exits with ValueError before starting"
+            )
         );
         assert!(r.get("workers").is_some_and(|w| w.value.is_err()));
     }
@@ -835,8 +861,16 @@ mod tests {
     #[test]
     fn python_module_config_is_unknown() {
         let d = dir();
-        let r = resolve(&words("python3 -m gunicorn -c python:conf -t 5 app:app"), &env(&[]), d.path(), 2);
-        assert!(r.get("workers").is_some_and(|w| w.value.as_ref().is_err_and(|e| e.contains("python:conf"))));
+        let r = resolve(
+            &words("python3 -m gunicorn -c python:conf -t 5 app:app"),
+            &env(&[]),
+            d.path(),
+            2,
+        );
+        assert!(
+            r.get("workers")
+                .is_some_and(|w| w.value.as_ref().is_err_and(|e| e.contains("python:conf")))
+        );
         assert_eq!(r.value("timeout"), Some(&Val::Int(5)));
     }
 
@@ -852,10 +886,15 @@ mod tests {
             "poetry run gunicorn app:app",
         ] {
             let found = find_gunicorn(&words(cmd), 0);
-            assert_eq!(found.map(|f| f.0), Some(vec!["app:app".to_string()]), "{cmd}");
+            assert_eq!(
+                found.map(|f| f.0),
+                Some(vec!["app:app".to_string()]),
+                "{cmd}"
+            );
         }
         assert!(find_gunicorn(&words("uwsgi --http :80"), 0).is_none());
-        let (_, e) = find_gunicorn(&words("WEB_CONCURRENCY=4 gunicorn app:app"), 0).unwrap_or_default();
+        let (_, e) =
+            find_gunicorn(&words("WEB_CONCURRENCY=4 gunicorn app:app"), 0).unwrap_or_default();
         assert_eq!(e.get("WEB_CONCURRENCY").map(String::as_str), Some("4"));
     }
 
@@ -863,6 +902,9 @@ mod tests {
     fn expands_like_a_shell() {
         let e = env(&[("PORT", "5000"), ("EMPTY", "")]);
         assert_eq!(expand("-b 0.0.0.0:$PORT", &e), "-b 0.0.0.0:5000");
-        assert_eq!(expand("${WEB:-3} ${EMPTY:-x} ${EMPTY-y} '$PORT'", &e), "3 x  '$PORT'");
+        assert_eq!(
+            expand("${WEB:-3} ${EMPTY:-x} ${EMPTY-y} '$PORT'", &e),
+            "3 x  '$PORT'"
+        );
     }
 }
