@@ -384,6 +384,117 @@ fn cases() -> Vec<Case> {
                 "import os\nworkers = int(os.getenv('WORKERS', 2))\n",
             )],
         ),
+        case("short option with =", "gunicorn -w=3 app:app"),
+        case(
+            "flag with a value refused",
+            "gunicorn --preload=yes app:app",
+        ),
+        case(
+            "cli value with spaces",
+            "gunicorn --max-requests ' 5' app:app",
+        ),
+        with(
+            "WEB_CONCURRENCY zero",
+            "gunicorn app:app",
+            &[("WEB_CONCURRENCY", "0")],
+            &[],
+        ),
+        with(
+            "WEB_CONCURRENCY negative",
+            "gunicorn app:app",
+            &[("WEB_CONCURRENCY", "-1")],
+            &[],
+        ),
+        with(
+            "WEB_CONCURRENCY underscore",
+            "gunicorn app:app",
+            &[("WEB_CONCURRENCY", "1_0")],
+            &[],
+        ),
+        with(
+            "WEB_CONCURRENCY empty",
+            "gunicorn -w 2 app:app",
+            &[("WEB_CONCURRENCY", "")],
+            &[],
+        ),
+        with(
+            "CMD_ARGS positional ignored",
+            "gunicorn app:app",
+            &[("GUNICORN_CMD_ARGS", "other:app --preload")],
+            &[],
+        ),
+        with(
+            "CMD_ARGS bad option",
+            "gunicorn app:app",
+            &[("GUNICORN_CMD_ARGS", "--nope 3")],
+            &[],
+        ),
+        with(
+            "conf without .py extension",
+            "gunicorn -c gunicorn.cfg app:app",
+            &[],
+            &[("gunicorn.cfg", "workers = 4\n")],
+        ),
+        with(
+            "conf odd types",
+            "gunicorn app:app",
+            &[],
+            &[(
+                "gunicorn.conf.py",
+                "workers = '4'\ntimeout = True\nbind = ('a:1', 'b:2')\npreload_app = None\nworker_tmp_dir = None\n",
+            )],
+        ),
+        with(
+            "conf negative refused",
+            "gunicorn app:app",
+            &[],
+            &[("gunicorn.conf.py", "threads = -1\n")],
+        ),
+        with(
+            "conf layout",
+            "gunicorn app:app",
+            &[],
+            &[(
+                "gunicorn.conf.py",
+                "\"\"\"Gunicorn config.\n\nworkers = 99 inside a docstring\n\"\"\"\nworkers = (\n    2 +\n    3\n)\ntimeout = 10 + \\\n    20\n\ndef post_fork(server, worker):\n    workers = 1\n    server.log.info('forked')\n\nprint('loaded')\nkeepalive = 4; graceful_timeout = 8\n",
+            )],
+        ),
+        with(
+            "conf conditional expressions",
+            "gunicorn app:app",
+            &[("X", "1"), ("BIND", "a:1,b:2")],
+            &[(
+                "gunicorn.conf.py",
+                "import os\nworkers = 2 if os.environ.get('X') else 3\nthreads = int(os.environ.get('T', 0) or 4)\nbind = os.environ.get('BIND', '0.0.0.0:8000').split(',')\nmax_requests = int(os.environ.get('X') == '1') * 100\n",
+            )],
+        ),
+        with(
+            "conf formatting",
+            "gunicorn app:app",
+            &[],
+            &[(
+                "gunicorn.conf.py",
+                "import os\nbind = '%s:%d' % ('0.0.0.0', 80)\nworker_tmp_dir = '/dev/' + 'shm'\nmax_requests = str(os.cpu_count() * 100)\n",
+            )],
+        ),
+        with(
+            "conf aliases and augmented",
+            "gunicorn app:app",
+            &[],
+            &[(
+                "gunicorn.conf.py",
+                "import multiprocessing as mp\nfrom multiprocessing import cpu_count as cc\nworkers = mp.cpu_count()\nworkers += 1\nthreads, keepalive = cc(), 3\nlimit_request_fields = 2 ** 6\n",
+            )],
+        ),
+        with(
+            "conf try import block",
+            "gunicorn app:app",
+            &[],
+            &[(
+                "gunicorn.conf.py",
+                "try:\n    import multiprocessing\nexcept ImportError:\n    multiprocessing = None\nworkers = 3\n",
+            )],
+        ),
         Case {
             name: "conf if-block is unknown",
             cmd: "gunicorn app:app",
