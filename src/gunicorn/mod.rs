@@ -9,6 +9,7 @@
 
 pub mod argv;
 pub mod conf_py;
+pub mod logs;
 pub mod options;
 pub mod pyint;
 pub mod resolve;
@@ -92,6 +93,140 @@ pub const FACTS: &[FactSpec] = &[
         "Why Gunicorn would exit before serving (\"\" when nothing was found).",
     ),
 ];
+
+/// Facts from Gunicorn error logs (`--log FILE`, `-` for stdin).
+pub const LOG_FACTS: &[FactSpec] = &[
+    int(
+        "gunicorn.log.timeouts",
+        "`WORKER TIMEOUT` lines in the logs.",
+    ),
+    int(
+        "gunicorn.log.sigkills",
+        "Workers killed by SIGKILL (`Perhaps out of memory?` / signal 9).",
+    ),
+    int(
+        "gunicorn.log.sigkills_after_timeout",
+        "SIGKILLs of a pid that had a WORKER TIMEOUT first: timeout escalation, not OOM.",
+    ),
+    int(
+        "gunicorn.log.possible_oom_kills",
+        "SIGKILLs with no WORKER TIMEOUT for that pid: possible OOM kills (confirm from the kernel).",
+    ),
+    int(
+        "gunicorn.log.boots",
+        "`Booting worker` lines (initial boots and respawns).",
+    ),
+    int(
+        "gunicorn.log.boot_failures",
+        "`Worker failed to boot` / `App failed to load` halts.",
+    ),
+    string(
+        "gunicorn.log.first",
+        "Timestamp of the first Gunicorn line in the logs.",
+    ),
+    string(
+        "gunicorn.log.last",
+        "Timestamp of the last Gunicorn line in the logs.",
+    ),
+    string(
+        "gunicorn.log.timeout_pids",
+        "Pids that hit WORKER TIMEOUT (first 20).",
+    ),
+    string(
+        "gunicorn.log.possible_oom_pids",
+        "Pids SIGKILLed without a timeout (first 20).",
+    ),
+];
+
+/// The log probe group: scans the logs the user gave.
+pub const LOG_GROUP: Group = Group {
+    name: "gunicorn-logs",
+    facts: LOG_FACTS,
+    collect: collect_logs,
+};
+
+const NO_LOG: &str = "no Gunicorn log given (use --log FILE, or - for stdin)";
+
+fn collect_logs(ctx: &Ctx, facts: &mut Facts) {
+    if ctx.inputs.logs.is_empty() {
+        for spec in LOG_FACTS {
+            facts.unknown(spec.name, NO_LOG);
+        }
+        return;
+    }
+    let mut sc = logs::Scanner::new();
+    let mut names = Vec::new();
+    for p in &ctx.inputs.logs {
+        let res = if p.as_os_str() == "-" {
+            names.push("stdin".to_string());
+            sc.read(std::io::stdin().lock())
+        } else {
+            let path = if p.is_absolute() {
+                p.clone()
+            } else {
+                ctx.host.cwd.join(p)
+            };
+            names.push(p.display().to_string());
+            std::fs::File::open(&path).and_then(|f| sc.read(std::io::BufReader::new(f)))
+        };
+        if let Err(e) = res {
+            let why = format!(
+                "cannot read log {}: {}",
+                p.display(),
+                crate::probe::host::describe(&e)
+            );
+            for spec in LOG_FACTS {
+                facts.unknown(spec.name, why.clone());
+            }
+            return;
+        }
+    }
+    log_facts(&sc.summary, &names.join(", "), facts);
+}
+
+/// The facts for a log summary; `from` names the logs read.
+pub fn log_facts(s: &logs::LogSummary, from: &str, facts: &mut Facts) {
+    let src = format!("log {from} ({} lines)", s.lines);
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    facts.set("gunicorn.log.timeouts", n(s.timeouts), src.clone());
+    facts.set("gunicorn.log.sigkills", n(s.sigkills), src.clone());
+    facts.set(
+        "gunicorn.log.sigkills_after_timeout",
+        n(s.sigkills_after_timeout),
+        src.clone(),
+    );
+    facts.set(
+        "gunicorn.log.possible_oom_kills",
+        n(s.possible_oom_kills),
+        src.clone(),
+    );
+    facts.set("gunicorn.log.boots", n(s.boots), src.clone());
+    facts.set(
+        "gunicorn.log.boot_failures",
+        n(s.boot_failures),
+        src.clone(),
+    );
+    let pids = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    facts.set(
+        "gunicorn.log.timeout_pids",
+        pids(&s.timeout_pids),
+        src.clone(),
+    );
+    facts.set(
+        "gunicorn.log.possible_oom_pids",
+        pids(&s.possible_oom_pids),
+        src.clone(),
+    );
+    for (name, v) in [
+        ("gunicorn.log.first", &s.first),
+        ("gunicorn.log.last", &s.last),
+    ] {
+        match v {
+            Some(t) => facts.set(name, t.clone(), src.clone()),
+            None => facts.unknown(name, format!("no line in Gunicorn's log format in {from}")),
+        }
+    }
+}
 
 /// The probe group: resolves the Gunicorn command the user pointed headroom at.
 pub const GROUP: Group = Group {
