@@ -62,10 +62,10 @@ impl Running {
     fn wait_for<T>(&self, what: &str, secs: u64, f: impl Fn(&[String]) -> Option<T>) -> T {
         let end = Instant::now() + Duration::from_secs(secs);
         loop {
-            if let Ok(l) = self.lines.lock() {
-                if let Some(v) = f(&l) {
-                    return v;
-                }
+            if let Ok(l) = self.lines.lock()
+                && let Some(v) = f(&l)
+            {
+                return v;
             }
             assert!(
                 Instant::now() < end,
