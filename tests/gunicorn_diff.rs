@@ -136,6 +136,10 @@ fn cases() -> Vec<Case> {
             "python3 -m with =",
             "python3 -m gunicorn --threads=3 app:app",
         ),
+        case(
+            "python -m wsgiapp module",
+            "python3 -m gunicorn.app.wsgiapp -w 2 app:app",
+        ),
         case("venv path", "VENV/bin/gunicorn -w 6 --preload app:app"),
         case("value after --", "gunicorn -w 2 -- app:app"),
         case("cli leading zeros are base 10", "gunicorn -t 0030 app:app"),

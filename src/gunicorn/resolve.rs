@@ -690,12 +690,16 @@ pub fn find_gunicorn(
             }
             _ if is_python(base) => {
                 let mut j = i + 1;
+                // `python -m gunicorn` and the module the `gunicorn` script itself runs.
+                let is_gunicorn = |m: &str| m == "gunicorn" || m == "gunicorn.app.wsgiapp";
                 while let Some(a) = argv.get(j) {
                     if a == "-m" {
-                        return (argv.get(j + 1).map(String::as_str) == Some("gunicorn"))
+                        return argv
+                            .get(j + 1)
+                            .is_some_and(|m| is_gunicorn(m))
                             .then(|| (argv[(j + 2).min(argv.len())..].to_vec(), env));
                     }
-                    if a == "-mgunicorn" {
+                    if a.strip_prefix("-m").is_some_and(is_gunicorn) {
                         return Some((argv[j + 1..].to_vec(), env));
                     }
                     if a == "-X" || a == "-W" {
@@ -884,6 +888,8 @@ mod tests {
             "exec gunicorn app:app",
             "sh -c 'flask db upgrade && exec gunicorn app:app'",
             "poetry run gunicorn app:app",
+            "python -m gunicorn.app.wsgiapp app:app",
+            "python3 -mgunicorn app:app",
         ] {
             let found = find_gunicorn(&words(cmd), 0);
             assert_eq!(
@@ -896,6 +902,70 @@ mod tests {
         let (_, e) =
             find_gunicorn(&words("WEB_CONCURRENCY=4 gunicorn app:app"), 0).unwrap_or_default();
         assert_eq!(e.get("WEB_CONCURRENCY").map(String::as_str), Some("4"));
+    }
+
+    #[test]
+    fn never_panics_on_random_commands() {
+        let vocab = [
+            "gunicorn",
+            "python",
+            "-m",
+            "-w",
+            "-w4",
+            "--workers=",
+            "--workers",
+            "-t",
+            "-5",
+            "--",
+            "-c",
+            "python:x",
+            "file:",
+            "gunicorn.conf.py",
+            "app:app",
+            "-Dw",
+            "-b",
+            "--bind=",
+            "=",
+            "--pre",
+            "--work",
+            "-",
+            "sh",
+            "-c",
+            "&&",
+            "''",
+            "WEB_CONCURRENCY=x",
+            "--threads",
+            "0x1",
+            "--proxy-protocol",
+            "-k",
+            "sync",
+            "é",
+            "--limit-request-field_size",
+            "-R",
+            "-DRw",
+        ];
+        let d = dir();
+        std::fs::write(d.path().join("gunicorn.conf.py"), "workers = (\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut s: u64 = 0x2545_F491_4F6C_DD1D;
+        for n in 0..3000 {
+            let mut words = Vec::new();
+            for _ in 0..(n % 9) {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                let k = usize::try_from(s % vocab.len() as u64).unwrap_or(0);
+                words.push(vocab[k].to_string());
+            }
+            let mut e = env(&[]);
+            if n % 3 == 0 {
+                e.insert("GUNICORN_CMD_ARGS".into(), words.join(" "));
+            }
+            let _ = resolve(&words, &e, d.path(), 2);
+            let mut with_prog = vec!["gunicorn".to_string()];
+            with_prog.extend(words);
+            let _ = resolve(&with_prog, &e, d.path(), 2);
+        }
     }
 
     #[test]
