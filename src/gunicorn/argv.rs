@@ -254,8 +254,8 @@ fn parse_into(words: &[String], p: &mut Parsed) -> Result<(), String> {
                 push_positional(p, &mut extras, &mut positional_runs, &mut in_run, w);
                 continue;
             }
-            Class::Help => return Err("--help: gunicorn prints its usage and exits".into()),
-            Class::Version => return Err("--version: gunicorn prints its version and exits".into()),
+            Class::Help => return Err("--help: gunicorn prints its usage".into()),
+            Class::Version => return Err("--version: gunicorn prints its version".into()),
             Class::Unknown => {
                 in_run = false;
                 extras.push(w.clone());

@@ -263,7 +263,11 @@ impl Resolver<'_> {
         // 2. The command line (parsed first by Gunicorn, applied last).
         let cli = argv::parse(args);
         if let Some(e) = &cli.exit {
-            errors.push(format!("command line: {e}: gunicorn exits with status 2"));
+            // `--help` / `--version` exit 0, argparse errors exit 2: neither serves.
+            let status = if e.starts_with("--") { 0 } else { 2 };
+            errors.push(format!(
+                "command line: {e}: gunicorn exits with status {status} without serving"
+            ));
         }
 
         // 3. GUNICORN_CMD_ARGS.
