@@ -349,6 +349,21 @@ fn cases() -> Vec<Case> {
             )],
         ),
         with(
+            "cli -c beats CMD_ARGS --config",
+            "gunicorn -c a.py app:app",
+            &[("GUNICORN_CMD_ARGS", "--config b.py -t 44")],
+            &[
+                ("a.py", "workers = 3\ntimeout = 5\n"),
+                ("b.py", "workers = 8\n"),
+            ],
+        ),
+        with(
+            "empty -c falls back",
+            "gunicorn -c '' app:app",
+            &[],
+            &[("gunicorn.conf.py", "workers = 6\n")],
+        ),
+        with(
             "conf -c missing",
             "gunicorn -c missing.py app:app",
             &[],
