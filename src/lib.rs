@@ -9,6 +9,7 @@ pub mod diag;
 pub mod docs;
 pub mod engine;
 pub mod facts;
+pub mod gunicorn;
 pub mod probe;
 pub mod redact;
 pub mod report;

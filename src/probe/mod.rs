@@ -117,7 +117,7 @@ pub fn host_groups() -> Vec<Group> {
 
 /// Groups of the other areas (gunicorn, postgres, compose, docker) join here.
 fn other_groups() -> Vec<Group> {
-    vec![]
+    vec![crate::gunicorn::GROUP, crate::gunicorn::LOG_GROUP]
 }
 
 /// The fact tables of every group, for the registry.
