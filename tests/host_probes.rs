@@ -157,6 +157,7 @@ fn v2_container_512m_without_swap() {
     assert!(source(&f, "pressure.memory_some_avg10").starts_with("cgroup v2"));
     assert_eq!(string(&f, "machine.container_runtime"), "docker");
     assert_eq!(unknown(&f, "memory.cgroup_high"), "no cgroup memory.high");
+    assert_eq!(int(&f, "memory.cgroup_peak"), 60 * MIB);
 }
 
 #[test]
@@ -238,6 +239,46 @@ fn garbage_cgroup_files_give_reasons_not_panics() {
     assert_eq!(float(&f, "cpu.effective"), 2.0);
     assert!(unknown(&f, "pressure.memory_some_avg10").contains("memory.pressure"));
     assert_eq!(int(&f, "memory.host_total"), 4_020_736 * 1024);
+}
+
+/// A v1 parent with `memory.use_hierarchy = 0` is not charged for its children (kernels before
+/// 5.x allowed it), so its limit must not be taken as the child's.
+#[test]
+fn v1_parent_without_hierarchy_does_not_limit_child() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let w = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w(
+        "proc/meminfo",
+        "MemTotal: 2097152 kB\nMemAvailable: 1048576 kB\nSwapTotal: 0 kB\n",
+    );
+    w("proc/self/cgroup", "3:memory:/parent/child\n");
+    w(
+        "proc/self/mountinfo",
+        "34 30 0:30 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n",
+    );
+    let m = "sys/fs/cgroup/memory";
+    w(&format!("{m}/parent/memory.limit_in_bytes"), "268435456\n");
+    w(
+        &format!("{m}/parent/child/memory.limit_in_bytes"),
+        "9223372036854771712\n",
+    );
+    w(
+        &format!("{m}/parent/child/memory.usage_in_bytes"),
+        "1048576\n",
+    );
+    w(&format!("{m}/parent/memory.use_hierarchy"), "1\n");
+    let ctx = ctx_for(Host::fixture(root));
+    let f = collect_host(&ctx);
+    assert_eq!(int(&f, "memory.effective_total"), 256 * MIB);
+    w(&format!("{m}/parent/memory.use_hierarchy"), "0\n");
+    let f = collect_host(&ctx);
+    assert_eq!(int(&f, "memory.effective_total"), 2 * 1024 * MIB);
+    assert_eq!(unknown(&f, "memory.cgroup_limit"), "no cgroup memory limit");
 }
 
 /// Every group sets only facts its table declares, and every declared fact, known or unknown,

@@ -40,6 +40,10 @@ pub const FACTS: &[FactSpec] = &[
         "Memory charged to this process's cgroup (v2 memory.current, v1 memory.usage_in_bytes), page cache included",
     ),
     bytes(
+        "memory.cgroup_peak",
+        "Highest memory use the cgroup has seen (v2 memory.peak, kernel 5.19+; v1 memory.max_usage_in_bytes)",
+    ),
+    bytes(
         "memory.cgroup_inactive_file",
         "Reclaimable page cache in the cgroup (memory.stat inactive_file / total_inactive_file)",
     ),
@@ -283,7 +287,19 @@ pub fn smallest_limit(ctx: &Ctx, dir: &Dir, file: &str) -> Result<Found, String>
         limit: Limit::Unlimited,
         file: format!("{}/{file}", dir.abs()),
     };
-    for d in dir.ancestors() {
+    for (i, d) in dir.ancestors().into_iter().enumerate() {
+        // v1 before 5.x allowed `memory.use_hierarchy = 0`: such a parent is not charged for its
+        // children, so neither its limit nor any above it applies.
+        if i > 0
+            && dir.kind == Kind::V1
+            && file.starts_with("memory.")
+            && ctx
+                .host
+                .read(&format!("{d}/memory.use_hierarchy"))
+                .is_ok_and(|t| t.trim() == "0")
+        {
+            break;
+        }
         let path = format!("{d}/{file}");
         let text = match ctx.host.read(&path) {
             Ok(t) => t,
@@ -536,6 +552,7 @@ pub fn collect(ctx: &Ctx, facts: &mut Facts) {
             "memory.cgroup_limit",
             "memory.cgroup_high",
             "memory.cgroup_usage",
+            "memory.cgroup_peak",
             "memory.cgroup_inactive_file",
             "swap.cgroup_limit",
             "oom.cgroup_kills",
@@ -594,6 +611,17 @@ pub fn collect(ctx: &Ctx, facts: &mut Facts) {
     match &mem.usage {
         Ok(u) => facts.set("memory.cgroup_usage", *u, format!("{abs}/{usage_file}")),
         Err(r) => facts.unknown("memory.cgroup_usage", r.clone()),
+    }
+    let peak_file = match mem.dir.kind {
+        Kind::V2 => "memory.peak",
+        Kind::V1 => "memory.max_usage_in_bytes",
+    };
+    let peak_path = format!("{abs}/{peak_file}");
+    match ctx.host.read(&peak_path).and_then(|t| {
+        super::procfs::parse_int(&t).map_err(|e| format!("cannot parse {peak_path}: {e}"))
+    }) {
+        Ok(v) => facts.set("memory.cgroup_peak", v, peak_path),
+        Err(r) => facts.unknown("memory.cgroup_peak", r),
     }
     match &mem.inactive_file {
         Ok(v) => facts.set(
