@@ -35,11 +35,7 @@ fn ctx_for(host: Host) -> Ctx {
 }
 
 fn collect_host(ctx: &Ctx) -> Facts {
-    let mut f = Facts::new();
-    for g in probe::host_groups() {
-        (g.collect)(ctx, &mut f);
-    }
-    f
+    probe::collect_host(ctx)
 }
 
 fn fixture(name: &str) -> Facts {
