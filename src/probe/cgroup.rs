@@ -335,7 +335,7 @@ pub struct Memory {
     pub swap: Result<Option<(i64, String)>, String>,
 }
 
-/// Reads the memory controller's limit, usage and swap limit. `Err` when there is no memory
+/// Reads the memory controller's limit, usage and swap limit. `None` when there is no memory
 /// cgroup at all (no controller mounted, not a Linux host).
 pub fn read_memory(ctx: &Ctx, layout: &Layout) -> Option<Memory> {
     let dir = layout.memory.clone()?;
