@@ -464,6 +464,68 @@ fn live_cgroup_matches_proc_self_cgroup_and_kernel() {
     assert_eq!(string(&f, "cgroup.path"), want);
 }
 
+/// scripts/capture-host.sh copies what the probes read; the copy must describe this machine
+/// exactly as the live probes do (for every fact that does not move from one second to the next).
+/// This keeps the fixture trees honest: they are what the probes would have seen.
+#[test]
+fn captured_tree_reproduces_live_facts() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/capture-host.sh");
+    let out = tool(
+        "sh",
+        &[script.to_str().unwrap(), tmp.path().to_str().unwrap()],
+    );
+    assert!(out.contains("captured"), "{out}");
+    let live = live();
+    let captured = collect_host(&ctx_for(Host::fixture(tmp.path())));
+    let stable = [
+        "memory.host_total",
+        "swap.total",
+        "memory.hugepages",
+        "cgroup.version",
+        "cgroup.path",
+        "memory.cgroup_limit",
+        "memory.cgroup_limited",
+        "memory.cgroup_high",
+        "swap.cgroup_limit",
+        "swap.cgroup_limited",
+        "memory.effective_total",
+        "swap.effective_total",
+        "cpu.online",
+        "cpu.affinity",
+        "cpu.cpuset",
+        "cpu.quota",
+        "cpu.effective",
+        "cpu.limited",
+        "machine.kind",
+        "machine.container",
+        "machine.container_runtime",
+        "machine.virtualization",
+        "machine.os",
+        "machine.kernel",
+        "vm.swappiness",
+        "vm.overcommit_memory",
+        "vm.overcommit_ratio",
+        "vm.panic_on_oom",
+        "vm.oom_kill_allocating_task",
+        "disk.root_total",
+        "disk.shm_total",
+        "disk.tmp_fstype",
+        "disk.shm_fstype",
+    ];
+    let mut mismatches = Vec::new();
+    for name in stable {
+        if live.get(name) != captured.get(name) {
+            mismatches.push(format!(
+                "{name}: live {:?} / captured {:?}",
+                live.get(name),
+                captured.get(name)
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
 /// Probing the host must stay cheap: a check runs all of this before anything else.
 #[test]
 fn live_probe_is_fast() {
