@@ -277,6 +277,36 @@ fn v1_parent_without_hierarchy_does_not_limit_child() {
     assert_eq!(unknown(&f, "memory.cgroup_limit"), "no cgroup memory limit");
 }
 
+/// A container whose /proc/self/cgroup names a cgroup that no mount shows may well be limited:
+/// the effective memory must be unknown, not the host's RAM.
+#[test]
+fn unmounted_cgroupfs_is_unknown_not_unlimited() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let w = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w(
+        "proc/meminfo",
+        "MemTotal: 2097152 kB\nMemAvailable: 1048576 kB\nSwapTotal: 0 kB\n",
+    );
+    w("proc/self/cgroup", "0::/\n");
+    w(
+        "proc/self/mountinfo",
+        "598 511 0:52 / / rw - overlay overlay rw,upperdir=/x\n",
+    );
+    let f = collect_host(&ctx_for(Host::fixture(root)));
+    assert!(unknown(&f, "memory.effective_total").contains("cannot be read"));
+    assert!(unknown(&f, "memory.cgroup_limited").contains("no cgroup filesystem"));
+    assert_eq!(string(&f, "cgroup.version"), "none");
+    // A kernel without cgroups at all: no /proc/self/cgroup, no limit, the host's RAM.
+    std::fs::remove_file(root.join("proc/self/cgroup")).unwrap();
+    let f = collect_host(&ctx_for(Host::fixture(root)));
+    assert_eq!(int(&f, "memory.effective_total"), 2 * 1024 * MIB);
+}
+
 /// Every group sets only facts its table declares, and every declared fact, known or unknown,
 /// on every fixture and on this machine: a rule never meets a silently missing host fact.
 #[test]

@@ -62,6 +62,9 @@ pub const FACTS: &[FactSpec] = &[
     ),
 ];
 
+/// The reason given when this process has a memory cgroup that no mount makes visible.
+pub const HIDDEN: &str = "/proc/self/cgroup names a memory cgroup but no cgroup filesystem is mounted (/sys/fs/cgroup): its limit cannot be read";
+
 /// Values at or above 2^62 mean "no limit": v1 prints LONG_MAX rounded down to the page size
 /// (`9223372036854771712` with 4 KiB pages, another number with 64 KiB pages), so one sentinel
 /// would not do (domain.md §0.8).
@@ -176,6 +179,9 @@ pub struct Layout {
     pub memory: Option<Dir>,
     pub cpu: Option<Dir>,
     pub cpuset: Option<Dir>,
+    /// `/proc/self/cgroup` puts this process in a memory cgroup, but no mount shows it (a
+    /// container without `/sys/fs/cgroup`): a limit may exist and cannot be read.
+    pub memory_hidden: bool,
 }
 
 /// Joins `/proc/self/cgroup` and the mounts. A v1 mount carrying the controller wins (on hybrid
@@ -202,9 +208,13 @@ pub fn locate(pc: &ProcCgroup, mounts: &[Mount]) -> Layout {
         let path = pc.unified.as_deref()?;
         Some(dir_in(Kind::V2, m, path))
     };
+    let memory = find("memory");
+    let memory_hidden = memory.is_none()
+        && (pc.v1_path("memory").is_some() || (pc.unified.is_some() && v2_mount.is_none()));
     Layout {
         version,
-        memory: find("memory"),
+        memory_hidden,
+        memory,
         cpu: find("cpu"),
         cpuset: find("cpuset"),
     }
@@ -235,6 +245,16 @@ fn dir_in(kind: Kind, m: &Mount, path: &str) -> Dir {
 }
 
 pub fn read_layout(ctx: &Ctx) -> Result<Layout, String> {
+    // A kernel built without cgroups has no such file, and then no limits either.
+    if !ctx.host.exists("/proc/self/cgroup") && ctx.host.exists("/proc/self") {
+        return Ok(Layout {
+            version: Version::None,
+            memory: None,
+            cpu: None,
+            cpuset: None,
+            memory_hidden: false,
+        });
+    }
     let text = ctx.host.read("/proc/self/cgroup")?;
     let pc =
         parse_proc_cgroup(&text).map_err(|e| format!("cannot parse /proc/self/cgroup: {e}"))?;
@@ -544,10 +564,19 @@ pub fn collect(ctx: &Ctx, facts: &mut Facts) {
         "/proc/self/mountinfo cgroup mounts",
     );
     let Some(mem) = read_memory(ctx, &layout) else {
-        let reason = "no cgroup memory controller mounted";
+        let reason = if layout.memory_hidden {
+            HIDDEN
+        } else {
+            "no cgroup memory controller mounted"
+        };
         facts.unknown("cgroup.path", reason);
-        facts.set("memory.cgroup_limited", false, reason);
-        facts.set("swap.cgroup_limited", false, reason);
+        if layout.memory_hidden {
+            facts.unknown("memory.cgroup_limited", reason);
+            facts.unknown("swap.cgroup_limited", reason);
+        } else {
+            facts.set("memory.cgroup_limited", false, reason);
+            facts.set("swap.cgroup_limited", false, reason);
+        }
         for name in [
             "memory.cgroup_limit",
             "memory.cgroup_high",
