@@ -25,10 +25,7 @@ fn inner_probe() {
         host: Host::live(Duration::from_secs(2)),
         inputs: Inputs::default(),
     };
-    let mut f = Facts::new();
-    for g in probe::host_groups() {
-        (g.collect)(&ctx, &mut f);
-    }
+    let f = probe::collect_host(&ctx);
     println!(
         "FACTS {}",
         serde_json::to_string(&f).expect("facts serialize")

@@ -35,11 +35,7 @@ fn ctx_for(host: Host) -> Ctx {
 }
 
 fn collect_host(ctx: &Ctx) -> Facts {
-    let mut f = Facts::new();
-    for g in probe::host_groups() {
-        (g.collect)(ctx, &mut f);
-    }
-    f
+    probe::collect_host(ctx)
 }
 
 fn fixture(name: &str) -> Facts {
@@ -157,6 +153,7 @@ fn v2_container_512m_without_swap() {
     assert!(source(&f, "pressure.memory_some_avg10").starts_with("cgroup v2"));
     assert_eq!(string(&f, "machine.container_runtime"), "docker");
     assert_eq!(unknown(&f, "memory.cgroup_high"), "no cgroup memory.high");
+    assert_eq!(int(&f, "memory.cgroup_peak"), 60 * MIB);
 }
 
 #[test]
@@ -238,6 +235,76 @@ fn garbage_cgroup_files_give_reasons_not_panics() {
     assert_eq!(float(&f, "cpu.effective"), 2.0);
     assert!(unknown(&f, "pressure.memory_some_avg10").contains("memory.pressure"));
     assert_eq!(int(&f, "memory.host_total"), 4_020_736 * 1024);
+}
+
+/// A v1 parent with `memory.use_hierarchy = 0` is not charged for its children (kernels before
+/// 5.x allowed it), so its limit must not be taken as the child's.
+#[test]
+fn v1_parent_without_hierarchy_does_not_limit_child() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let w = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w(
+        "proc/meminfo",
+        "MemTotal: 2097152 kB\nMemAvailable: 1048576 kB\nSwapTotal: 0 kB\n",
+    );
+    w("proc/self/cgroup", "3:memory:/parent/child\n");
+    w(
+        "proc/self/mountinfo",
+        "34 30 0:30 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n",
+    );
+    let m = "sys/fs/cgroup/memory";
+    w(&format!("{m}/parent/memory.limit_in_bytes"), "268435456\n");
+    w(
+        &format!("{m}/parent/child/memory.limit_in_bytes"),
+        "9223372036854771712\n",
+    );
+    w(
+        &format!("{m}/parent/child/memory.usage_in_bytes"),
+        "1048576\n",
+    );
+    w(&format!("{m}/parent/memory.use_hierarchy"), "1\n");
+    let ctx = ctx_for(Host::fixture(root));
+    let f = collect_host(&ctx);
+    assert_eq!(int(&f, "memory.effective_total"), 256 * MIB);
+    w(&format!("{m}/parent/memory.use_hierarchy"), "0\n");
+    let f = collect_host(&ctx);
+    assert_eq!(int(&f, "memory.effective_total"), 2 * 1024 * MIB);
+    assert_eq!(unknown(&f, "memory.cgroup_limit"), "no cgroup memory limit");
+}
+
+/// A container whose /proc/self/cgroup names a cgroup that no mount shows may well be limited:
+/// the effective memory must be unknown, not the host's RAM.
+#[test]
+fn unmounted_cgroupfs_is_unknown_not_unlimited() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let w = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w(
+        "proc/meminfo",
+        "MemTotal: 2097152 kB\nMemAvailable: 1048576 kB\nSwapTotal: 0 kB\n",
+    );
+    w("proc/self/cgroup", "0::/\n");
+    w(
+        "proc/self/mountinfo",
+        "598 511 0:52 / / rw - overlay overlay rw,upperdir=/x\n",
+    );
+    let f = collect_host(&ctx_for(Host::fixture(root)));
+    assert!(unknown(&f, "memory.effective_total").contains("cannot be read"));
+    assert!(unknown(&f, "memory.cgroup_limited").contains("no cgroup filesystem"));
+    assert_eq!(string(&f, "cgroup.version"), "none");
+    // A kernel without cgroups at all: no /proc/self/cgroup, no limit, the host's RAM.
+    std::fs::remove_file(root.join("proc/self/cgroup")).unwrap();
+    let f = collect_host(&ctx_for(Host::fixture(root)));
+    assert_eq!(int(&f, "memory.effective_total"), 2 * 1024 * MIB);
 }
 
 /// Every group sets only facts its table declares, and every declared fact, known or unknown,
@@ -425,6 +492,68 @@ fn live_cgroup_matches_proc_self_cgroup_and_kernel() {
         })
         .expect("a memory or unified line");
     assert_eq!(string(&f, "cgroup.path"), want);
+}
+
+/// scripts/capture-host.sh copies what the probes read; the copy must describe this machine
+/// exactly as the live probes do (for every fact that does not move from one second to the next).
+/// This keeps the fixture trees honest: they are what the probes would have seen.
+#[test]
+fn captured_tree_reproduces_live_facts() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/capture-host.sh");
+    let out = tool(
+        "sh",
+        &[script.to_str().unwrap(), tmp.path().to_str().unwrap()],
+    );
+    assert!(out.contains("captured"), "{out}");
+    let live = live();
+    let captured = collect_host(&ctx_for(Host::fixture(tmp.path())));
+    let stable = [
+        "memory.host_total",
+        "swap.total",
+        "memory.hugepages",
+        "cgroup.version",
+        "cgroup.path",
+        "memory.cgroup_limit",
+        "memory.cgroup_limited",
+        "memory.cgroup_high",
+        "swap.cgroup_limit",
+        "swap.cgroup_limited",
+        "memory.effective_total",
+        "swap.effective_total",
+        "cpu.online",
+        "cpu.affinity",
+        "cpu.cpuset",
+        "cpu.quota",
+        "cpu.effective",
+        "cpu.limited",
+        "machine.kind",
+        "machine.container",
+        "machine.container_runtime",
+        "machine.virtualization",
+        "machine.os",
+        "machine.kernel",
+        "vm.swappiness",
+        "vm.overcommit_memory",
+        "vm.overcommit_ratio",
+        "vm.panic_on_oom",
+        "vm.oom_kill_allocating_task",
+        "disk.root_total",
+        "disk.shm_total",
+        "disk.tmp_fstype",
+        "disk.shm_fstype",
+    ];
+    let mut mismatches = Vec::new();
+    for name in stable {
+        if live.get(name) != captured.get(name) {
+            mismatches.push(format!(
+                "{name}: live {:?} / captured {:?}",
+                live.get(name),
+                captured.get(name)
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
 
 /// Probing the host must stay cheap: a check runs all of this before anything else.

@@ -40,6 +40,10 @@ pub const FACTS: &[FactSpec] = &[
         "Memory charged to this process's cgroup (v2 memory.current, v1 memory.usage_in_bytes), page cache included",
     ),
     bytes(
+        "memory.cgroup_peak",
+        "Highest memory use the cgroup has seen (v2 memory.peak, kernel 5.19+; v1 memory.max_usage_in_bytes)",
+    ),
+    bytes(
         "memory.cgroup_inactive_file",
         "Reclaimable page cache in the cgroup (memory.stat inactive_file / total_inactive_file)",
     ),
@@ -57,6 +61,9 @@ pub const FACTS: &[FactSpec] = &[
         "Times this cgroup hit its limit and invoked the OOM killer (v2 memory.events oom)",
     ),
 ];
+
+/// The reason given when this process has a memory cgroup that no mount makes visible.
+pub const HIDDEN: &str = "/proc/self/cgroup names a memory cgroup but no cgroup filesystem is mounted (/sys/fs/cgroup): its limit cannot be read";
 
 /// Values at or above 2^62 mean "no limit": v1 prints LONG_MAX rounded down to the page size
 /// (`9223372036854771712` with 4 KiB pages, another number with 64 KiB pages), so one sentinel
@@ -172,6 +179,9 @@ pub struct Layout {
     pub memory: Option<Dir>,
     pub cpu: Option<Dir>,
     pub cpuset: Option<Dir>,
+    /// `/proc/self/cgroup` puts this process in a memory cgroup, but no mount shows it (a
+    /// container without `/sys/fs/cgroup`): a limit may exist and cannot be read.
+    pub memory_hidden: bool,
 }
 
 /// Joins `/proc/self/cgroup` and the mounts. A v1 mount carrying the controller wins (on hybrid
@@ -198,9 +208,13 @@ pub fn locate(pc: &ProcCgroup, mounts: &[Mount]) -> Layout {
         let path = pc.unified.as_deref()?;
         Some(dir_in(Kind::V2, m, path))
     };
+    let memory = find("memory");
+    let memory_hidden = memory.is_none()
+        && (pc.v1_path("memory").is_some() || (pc.unified.is_some() && v2_mount.is_none()));
     Layout {
         version,
-        memory: find("memory"),
+        memory_hidden,
+        memory,
         cpu: find("cpu"),
         cpuset: find("cpuset"),
     }
@@ -231,6 +245,16 @@ fn dir_in(kind: Kind, m: &Mount, path: &str) -> Dir {
 }
 
 pub fn read_layout(ctx: &Ctx) -> Result<Layout, String> {
+    // A kernel built without cgroups has no such file, and then no limits either.
+    if !ctx.host.exists("/proc/self/cgroup") && ctx.host.exists("/proc/self") {
+        return Ok(Layout {
+            version: Version::None,
+            memory: None,
+            cpu: None,
+            cpuset: None,
+            memory_hidden: false,
+        });
+    }
     let text = ctx.host.read("/proc/self/cgroup")?;
     let pc =
         parse_proc_cgroup(&text).map_err(|e| format!("cannot parse /proc/self/cgroup: {e}"))?;
@@ -283,7 +307,19 @@ pub fn smallest_limit(ctx: &Ctx, dir: &Dir, file: &str) -> Result<Found, String>
         limit: Limit::Unlimited,
         file: format!("{}/{file}", dir.abs()),
     };
-    for d in dir.ancestors() {
+    for (i, d) in dir.ancestors().into_iter().enumerate() {
+        // v1 before 5.x allowed `memory.use_hierarchy = 0`: such a parent is not charged for its
+        // children, so neither its limit nor any above it applies.
+        if i > 0
+            && dir.kind == Kind::V1
+            && file.starts_with("memory.")
+            && ctx
+                .host
+                .read(&format!("{d}/memory.use_hierarchy"))
+                .is_ok_and(|t| t.trim() == "0")
+        {
+            break;
+        }
         let path = format!("{d}/{file}");
         let text = match ctx.host.read(&path) {
             Ok(t) => t,
@@ -319,7 +355,7 @@ pub struct Memory {
     pub swap: Result<Option<(i64, String)>, String>,
 }
 
-/// Reads the memory controller's limit, usage and swap limit. `Err` when there is no memory
+/// Reads the memory controller's limit, usage and swap limit. `None` when there is no memory
 /// cgroup at all (no controller mounted, not a Linux host).
 pub fn read_memory(ctx: &Ctx, layout: &Layout) -> Option<Memory> {
     let dir = layout.memory.clone()?;
@@ -528,14 +564,24 @@ pub fn collect(ctx: &Ctx, facts: &mut Facts) {
         "/proc/self/mountinfo cgroup mounts",
     );
     let Some(mem) = read_memory(ctx, &layout) else {
-        let reason = "no cgroup memory controller mounted";
+        let reason = if layout.memory_hidden {
+            HIDDEN
+        } else {
+            "no cgroup memory controller mounted"
+        };
         facts.unknown("cgroup.path", reason);
-        facts.set("memory.cgroup_limited", false, reason);
-        facts.set("swap.cgroup_limited", false, reason);
+        if layout.memory_hidden {
+            facts.unknown("memory.cgroup_limited", reason);
+            facts.unknown("swap.cgroup_limited", reason);
+        } else {
+            facts.set("memory.cgroup_limited", false, reason);
+            facts.set("swap.cgroup_limited", false, reason);
+        }
         for name in [
             "memory.cgroup_limit",
             "memory.cgroup_high",
             "memory.cgroup_usage",
+            "memory.cgroup_peak",
             "memory.cgroup_inactive_file",
             "swap.cgroup_limit",
             "oom.cgroup_kills",
@@ -594,6 +640,17 @@ pub fn collect(ctx: &Ctx, facts: &mut Facts) {
     match &mem.usage {
         Ok(u) => facts.set("memory.cgroup_usage", *u, format!("{abs}/{usage_file}")),
         Err(r) => facts.unknown("memory.cgroup_usage", r.clone()),
+    }
+    let peak_file = match mem.dir.kind {
+        Kind::V2 => "memory.peak",
+        Kind::V1 => "memory.max_usage_in_bytes",
+    };
+    let peak_path = format!("{abs}/{peak_file}");
+    match ctx.host.read(&peak_path).and_then(|t| {
+        super::procfs::parse_int(&t).map_err(|e| format!("cannot parse {peak_path}: {e}"))
+    }) {
+        Ok(v) => facts.set("memory.cgroup_peak", v, peak_path),
+        Err(r) => facts.unknown("memory.cgroup_peak", r),
     }
     match &mem.inactive_file {
         Ok(v) => facts.set(

@@ -9,7 +9,8 @@ use super::Ctx;
 use super::cgroup;
 use super::procfs::parse_cpu_list;
 use crate::facts::Facts;
-use crate::facts::registry::{FactSpec, boolean, float, int};
+use crate::facts::Unit;
+use crate::facts::registry::{FactSpec, FactType, boolean, int};
 
 pub const FACTS: &[FactSpec] = &[
     int(
@@ -21,11 +22,11 @@ pub const FACTS: &[FactSpec] = &[
         "CPUs this process may run on (/proc/self/status Cpus_allowed_list)",
     ),
     int("cpu.cpuset", "CPUs in this process's cgroup cpuset"),
-    float(
+    cpus(
         "cpu.quota",
         "cgroup CPU quota in CPUs (quota / period), smallest among ancestors; unknown when none",
     ),
-    float(
+    cpus(
         "cpu.effective",
         "CPUs usable: min(online, affinity, cpuset, quota)",
     ),
@@ -34,6 +35,11 @@ pub const FACTS: &[FactSpec] = &[
         "True when affinity, cpuset or quota leaves fewer CPUs than are online",
     ),
 ];
+
+/// A float fact counted in CPUs (fractions come from quotas: `--cpus 0.5`).
+const fn cpus(name: &'static str, help: &'static str) -> FactSpec {
+    FactSpec::new(name, FactType::Float, Some(Unit::Cpus), help)
+}
 
 /// Counts `processor` lines, the fallback when sysfs is not mounted.
 pub fn parse_cpuinfo(text: &str) -> i64 {

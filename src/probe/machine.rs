@@ -102,8 +102,13 @@ pub fn detect_container(ctx: &Ctx) -> Option<(String, String)> {
         }
     }
     let root = root.filter(|r| is_overlay(&r.fstype))?;
+    // The overlay's upperdir names the storage it belongs to.
     let rt = if root.super_opts.contains("/var/lib/docker/") {
         "docker"
+    } else if root.super_opts.contains("/containers/storage/") {
+        "podman"
+    } else if root.super_opts.contains("containerd") {
+        "containerd"
     } else {
         "unknown"
     };
@@ -307,6 +312,23 @@ mod tests {
             runtime_from_cgroup_path("/user.slice/user-1000.slice"),
             None
         );
+    }
+
+    #[test]
+    fn overlay_root_without_markers_is_a_container() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("proc/self")).unwrap();
+        std::fs::write(
+            dir.path().join("proc/self/mountinfo"),
+            "598 511 0:52 / / rw - overlay overlay rw,lowerdir=/l,upperdir=/var/lib/containers/storage/overlay/ab/diff,workdir=/w\n",
+        )
+        .unwrap();
+        let ctx = Ctx {
+            host: super::super::Host::fixture(dir.path()),
+            inputs: super::super::Inputs::default(),
+        };
+        let got = detect_container(&ctx).map(|(rt, _)| rt);
+        assert_eq!(got.as_deref(), Some("podman"));
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub const FACTS: &[FactSpec] = &[
         "memory.shmem",
         "tmpfs and shared memory in use (Shmem), including /dev/shm and PostgreSQL shared memory",
     ),
+    bytes(
+        "memory.hugepages",
+        "RAM reserved as huge pages (HugePages_Total × Hugepagesize): not usable by ordinary processes",
+    ),
     bytes("swap.total", "Swap configured on the host (SwapTotal)"),
     bytes("swap.free", "Swap not in use on the host (SwapFree)"),
 ];
@@ -44,6 +48,9 @@ pub struct Meminfo {
     pub committed_as: Option<i64>,
     pub commit_limit: Option<i64>,
     pub shmem: Option<i64>,
+    /// A count of pages, not bytes.
+    pub hugepages_total: Option<i64>,
+    pub hugepage_size: Option<i64>,
 }
 
 /// Parses meminfo text. Values are printed in "kB" which the kernel means as KiB
@@ -63,6 +70,8 @@ pub fn parse(text: &str) -> Result<Meminfo, ParseError> {
             "Committed_AS" => &mut m.committed_as,
             "CommitLimit" => &mut m.commit_limit,
             "Shmem" => &mut m.shmem,
+            "HugePages_Total" => &mut m.hugepages_total,
+            "Hugepagesize" => &mut m.hugepage_size,
             _ => continue,
         };
         let mut it = rest.split_whitespace();
@@ -106,12 +115,18 @@ pub fn collect(ctx: &Ctx, facts: &mut Facts) {
             return;
         }
     };
+    let huge = match (m.hugepages_total, m.hugepage_size) {
+        (Some(0), _) => Some(0),
+        (Some(n), Some(s)) => Some(n.saturating_mul(s)),
+        _ => None,
+    };
     let fields = [
         ("memory.host_total", m.mem_total, "MemTotal"),
         ("memory.host_available", m.mem_available, "MemAvailable"),
         ("memory.committed", m.committed_as, "Committed_AS"),
         ("memory.commit_limit", m.commit_limit, "CommitLimit"),
         ("memory.shmem", m.shmem, "Shmem"),
+        ("memory.hugepages", huge, "HugePages_Total × Hugepagesize"),
         ("swap.total", m.swap_total, "SwapTotal"),
         ("swap.free", m.swap_free, "SwapFree"),
     ];
@@ -153,6 +168,8 @@ Hugepagesize:       2048 kB
         assert_eq!(m.commit_limit, Some(12_341_828 * 1024));
         assert_eq!(m.committed_as, Some(201_352 * 1024));
         assert_eq!(m.shmem, Some(8952 * 1024));
+        assert_eq!(m.hugepages_total, Some(0));
+        assert_eq!(m.hugepage_size, Some(2048 * 1024));
     }
 
     #[test]

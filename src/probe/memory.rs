@@ -188,6 +188,10 @@ pub fn collect(ctx: &Ctx, facts: &mut Facts) {
     let (cg, swap) = match cgroup::read_layout(ctx) {
         Err(r) => (CgroupMemory::Unknown(r.clone()), Err(r)),
         Ok(layout) => match cgroup::read_memory(ctx, &layout) {
+            None if layout.memory_hidden => (
+                CgroupMemory::Unknown(cgroup::HIDDEN.to_string()),
+                Err(cgroup::HIDDEN.to_string()),
+            ),
             None => (CgroupMemory::Unlimited, Ok(None)),
             Some(m) => {
                 let cg = match &m.limit {

@@ -115,6 +115,16 @@ pub fn host_groups() -> Vec<Group> {
     ]
 }
 
+/// Every host fact at once (all of [`host_groups`], in order): for callers that want the whole
+/// machine without going through the planner.
+pub fn collect_host(ctx: &Ctx) -> Facts {
+    let mut facts = Facts::new();
+    for g in host_groups() {
+        (g.collect)(ctx, &mut facts);
+    }
+    facts
+}
+
 /// Groups of the other areas (gunicorn, postgres, compose, docker) join here.
 fn other_groups() -> Vec<Group> {
     vec![crate::gunicorn::GROUP, crate::gunicorn::LOG_GROUP]

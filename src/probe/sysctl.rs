@@ -25,6 +25,10 @@ pub const FACTS: &[FactSpec] = &[
         "vm.panic_on_oom",
         "vm.panic_on_oom: non-zero makes an OOM panic the machine instead of killing a process",
     ),
+    int(
+        "vm.oom_kill_allocating_task",
+        "vm.oom_kill_allocating_task: non-zero kills the task that asked for memory, not the biggest one",
+    ),
 ];
 
 pub fn collect(ctx: &Ctx, facts: &mut Facts) {
