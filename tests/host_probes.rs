@@ -272,6 +272,8 @@ fn v1_parent_without_hierarchy_does_not_limit_child() {
     let f = collect_host(&ctx);
     assert_eq!(int(&f, "memory.effective_total"), 256 * MIB);
     w(&format!("{m}/parent/memory.use_hierarchy"), "0\n");
+    // A new run: a context caches what it read.
+    let ctx = ctx_for(Host::fixture(root));
     let f = collect_host(&ctx);
     assert_eq!(int(&f, "memory.effective_total"), 2 * 1024 * MIB);
     assert_eq!(unknown(&f, "memory.cgroup_limit"), "no cgroup memory limit");
