@@ -4,4 +4,5 @@
 //! Parsing arguments and loading rules touch nothing on the host; rules see only [`facts::Facts`].
 
 pub mod facts;
+pub mod postgres;
 pub mod probe;
