@@ -303,6 +303,28 @@ pub fn resolve(version: &Version, entries: &[Entry], problems: &[Problem]) -> Re
     out
 }
 
+/// Everything in a loaded configuration that makes PostgreSQL refuse it: syntax errors,
+/// unreadable includes, and invalid values of the modelled parameters (PostgreSQL only checks the
+/// last setting of each name). Invalid values of parameters headroom does not model go unseen.
+pub fn conf_errors(version: &Version, loaded: &Loaded) -> Vec<String> {
+    let major = version.modelled();
+    let mut out: Vec<String> = loaded.problems.iter().map(|p| p.reason.clone()).collect();
+    for p in PARAMS {
+        let Some(e) = loaded.entries.iter().rev().find(|e| e.name == p.name) else {
+            continue;
+        };
+        if !p.exists_in(major) {
+            out.push(format!(
+                "{}: unrecognized configuration parameter \"{}\" in PostgreSQL {}",
+                e.origin, p.name, version.major
+            ));
+        } else if let Err(err) = p.parse(&e.value, major) {
+            out.push(format!("{}: {err}", e.origin));
+        }
+    }
+    out
+}
+
 /// Replaces the `-1` ("derived") values with what the server computes.
 pub(crate) fn derive(r: &mut Resolved) {
     let int = |r: &Resolved, n: &str| match r.get(n) {
@@ -466,11 +488,12 @@ pub fn collect(ctx: &Ctx, facts: &mut Facts) {
         let (version, loaded) = load_conf(ctx, path);
         let resolved = resolve(&version, &loaded.entries, &loaded.problems);
         record(&version, &resolved, "file", facts);
-        let n = i64::try_from(loaded.problems.len()).unwrap_or(i64::MAX);
-        let src = loaded
-            .problems
-            .first()
-            .map_or_else(|| path.display().to_string(), |p| p.reason.clone());
+        let errors = conf_errors(&version, &loaded);
+        let n = i64::try_from(errors.len()).unwrap_or(i64::MAX);
+        let src = errors.first().map_or_else(
+            || format!("{} (and its includes)", path.display()),
+            Clone::clone,
+        );
         facts.set("postgres.conf_errors", n, src);
         facts.unknown(
             "postgres.connections_in_use",
