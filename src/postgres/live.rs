@@ -160,9 +160,12 @@ async fn query(cfg: &Config, shown: &str) -> Result<Live, String> {
     );
     let conns = rows(
         client
+            // Without pg_read_all_stats, other roles' rows hide backend_type; a hidden row
+            // with a database is a client backend (or, briefly, an autovacuum/parallel worker).
             .simple_query(
-                "SELECT count(*) FROM pg_stat_activity \
-                 WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+                "SELECT count(*) FILTER (WHERE backend_type = 'client backend'), \
+                        count(*) FILTER (WHERE backend_type IS NULL AND datid IS NOT NULL) \
+                 FROM pg_stat_activity WHERE pid <> pg_backend_pid()",
             )
             .await
             .map_err(|e| explain(&e, shown))?,
@@ -206,17 +209,29 @@ async fn query(cfg: &Config, shown: &str) -> Result<Live, String> {
         });
     }
     derive(&mut resolved);
-    let connections_in_use = conns
-        .first()
-        .and_then(|r| r.first().cloned().flatten())
-        .and_then(|s| s.parse().ok())
+    let count = |i: usize| -> Option<i64> {
+        conns
+            .first()
+            .and_then(|r| r.get(i).cloned().flatten())
+            .and_then(|s| s.parse().ok())
+    };
+    let (visible, hidden) = count(0)
+        .zip(count(1))
         .ok_or_else(|| format!("{shown}: pg_stat_activity gave no count"))?;
+    let hidden_note = if hidden > 0 {
+        format!(
+            "; {hidden} of them belong to other roles whose details this role cannot see \
+             (grant pg_read_all_stats for an exact count)"
+        )
+    } else {
+        String::new()
+    };
     Ok(Live {
         version,
         resolved,
-        connections_in_use,
+        connections_in_use: visible + hidden,
         source: format!(
-            "pg_stat_activity client backends (live, {shown}; excluding headroom's own)"
+            "pg_stat_activity client backends (live, {shown}; excluding headroom's own{hidden_note})"
         ),
     })
 }
