@@ -73,6 +73,21 @@ fn redact(url: &str, text: &str) -> String {
     out
 }
 
+/// An error with its causes, `a: b: c`, without the " (os error N)" tails.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        let t = inner.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        src = inner.source();
+    }
+    s.split(" (os error").next().unwrap_or(&s).to_string()
+}
+
 /// Why a connection failed, in words a user can act on.
 fn explain(e: &tokio_postgres::Error, shown: &str) -> String {
     if let Some(db) = e.as_db_error() {
@@ -84,17 +99,7 @@ fn explain(e: &tokio_postgres::Error, shown: &str) -> String {
         };
         return format!("{shown}: {} {msg}{tls}", db.severity());
     }
-    let mut s = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(inner) = src {
-        let t = inner.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        src = inner.source();
-    }
-    let s = s.split(" (os error").next().unwrap_or(&s).to_string();
+    let s = chain(e);
     let tls = if s.contains("TLS") || s.contains("tls") {
         " (headroom connects without TLS)"
     } else {
@@ -105,8 +110,8 @@ fn explain(e: &tokio_postgres::Error, shown: &str) -> String {
 
 /// Reads the live settings, bounded by `timeout` as a whole.
 pub fn read(url: &str, timeout: Duration) -> Result<Live, String> {
-    let cfg =
-        Config::from_str(url).map_err(|e| redact(url, &format!("invalid --postgres URL: {e}")))?;
+    let cfg = Config::from_str(url)
+        .map_err(|e| redact(url, &format!("invalid --postgres URL: {}", chain(&e))))?;
     let shown = display_url(&cfg);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
