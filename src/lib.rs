@@ -3,6 +3,13 @@
 //! The pipeline (see DESIGN.md): cli → discover → rules::load → plan → probe → engine → report.
 //! Parsing arguments and loading rules touch nothing on the host; rules see only [`facts::Facts`].
 
+pub mod app;
+pub mod cli;
+pub mod diag;
+pub mod docs;
+pub mod engine;
 pub mod facts;
 pub mod postgres;
 pub mod probe;
+pub mod report;
+pub mod rules;
