@@ -182,8 +182,11 @@ const VALID: &[Case] = &[
     },
 ];
 
-/// Configurations PostgreSQL refuses; `expect` is in the reason headroom gives.
-const INVALID: &[(&str, &[(&str, &str)], &str)] = &[
+/// (path relative to the case directory, contents); the first is the main file.
+type Files = &'static [(&'static str, &'static str)];
+
+/// Configurations PostgreSQL refuses: (name, files, text the reason headroom gives must contain).
+const INVALID: &[(&str, Files, &str)] = &[
     (
         "bad_unit",
         &[("postgresql.conf", "work_mem = '4mb'\n")],
