@@ -172,14 +172,23 @@ impl Version {
     pub fn assumed() -> Self {
         Self {
             major: params::DEFAULT_MAJOR,
-            source: format!(
-                "assumed {} (no PG_VERSION found and no version given)",
-                params::DEFAULT_MAJOR
-            ),
+            source: "assumed: no PG_VERSION next to the file and no --postgres-version".to_string(),
         }
     }
 
     /// The major whose defaults apply (versions outside 13–18 use the nearest modelled one).
+    /// How a default's source names the version it is the default of.
+    fn phrase(&self) -> String {
+        if self.source.starts_with("assumed") {
+            format!("PostgreSQL {} default, version {}", self.major, self.source)
+        } else {
+            format!(
+                "PostgreSQL {} default (version from {})",
+                self.major, self.source
+            )
+        }
+    }
+
     fn modelled(&self) -> u32 {
         self.major.clamp(params::MIN_MAJOR, params::MAX_MAJOR)
     }
@@ -289,13 +298,7 @@ pub fn resolve(version: &Version, entries: &[Entry], problems: &[Problem]) -> Re
                     version.major, p.since
                 ),
             )),
-            None => Ok((
-                p.default_value(major),
-                format!(
-                    "default of PostgreSQL {} ({})",
-                    version.major, version.source
-                ),
-            )),
+            None => Ok((p.default_value(major), version.phrase())),
         };
         out.insert(p.name, r);
     }
@@ -338,7 +341,10 @@ pub(crate) fn derive(r: &mut Resolved) {
             let pages = (sb / params::BLOCK / 32).clamp(8, params::WAL_SEGMENT / params::BLOCK);
             (
                 PgValue::Int(pages * params::BLOCK),
-                format!("{src}: -1 → shared_buffers/32 clamped to 64 kB … 16 MB (shared_buffers from {sb_src})"),
+                format!(
+                    "shared_buffers/32 clamped to 64 kB … 16 MB, as wal_buffers is -1 ({src}); \
+                     shared_buffers from {sb_src}"
+                ),
             )
         });
         r.insert(
@@ -350,7 +356,7 @@ pub(crate) fn derive(r: &mut Resolved) {
         let v = int(r, "maintenance_work_mem").map(|(m, m_src)| {
             (
                 PgValue::Int(m),
-                format!("{src}: -1 → maintenance_work_mem ({m_src})"),
+                format!("maintenance_work_mem ({m_src}), as autovacuum_work_mem is -1 ({src})"),
             )
         });
         r.insert(
