@@ -153,6 +153,14 @@ fn live_server_settings_and_bad_credentials() {
         &pg.url("app", Some(PASSWORD), "nope"),
         "database \"nope\" does not exist",
     );
+    // A client that insists on TLS: headroom offers none and says so.
+    assert_unknown(
+        &format!(
+            "postgres://app:{PASSWORD}@127.0.0.1:{}/shop?sslmode=require",
+            pg.port
+        ),
+        "TLS",
+    );
     // The password is redacted even when the failure is about something else.
     assert_unknown(
         &format!(
@@ -160,6 +168,17 @@ fn live_server_settings_and_bad_credentials() {
             pg.port
         ),
         "does not exist",
+    );
+
+    // A server that only accepts TLS on TCP.
+    pg.write(
+        "data/pg_hba.conf",
+        "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
+    );
+    pg.psql("SELECT pg_reload_conf()");
+    assert_unknown(
+        &pg.url("app", Some(PASSWORD), "shop"),
+        "headroom connects without TLS; the server seems to require it",
     );
 }
 

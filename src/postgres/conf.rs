@@ -614,6 +614,31 @@ mod tests {
     }
 
     #[test]
+    fn never_panics_on_random_bytes() {
+        // A fixed xorshift stream over the characters the lexer cares about.
+        let alphabet = b"ab_1.0x-+=' \\\n\t#eE/:kMBG\x80";
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..2000 {
+            let mut text = Vec::new();
+            for _ in 0..(state % 40) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let i = usize::try_from(state % alphabet.len() as u64).unwrap_or(0);
+                text.push(alphabet[i]);
+            }
+            let text = String::from_utf8_lossy(&text);
+            for item in parse(&text) {
+                if let Item::Setting { value, .. } = item {
+                    for p in crate::postgres::params::PARAMS {
+                        let _ = p.parse(&value, 16);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn never_panics() {
         for t in [
             "",

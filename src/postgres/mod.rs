@@ -622,6 +622,25 @@ mod tests {
     }
 
     #[test]
+    fn every_fact_set_is_in_the_table() {
+        let mut f = Facts::new();
+        let v = v15();
+        record(&v, &resolve(&v, &[], &[]), "defaults", &mut f);
+        f.set("postgres.conf_errors", 0_i64, "test");
+        f.unknown("postgres.connections_in_use", "test");
+        model::record(&mut f);
+        for (name, _) in f.iter() {
+            assert!(
+                FACTS.iter().any(|s| s.matches(name)),
+                "{name} is not in FACTS"
+            );
+        }
+        for spec in FACTS {
+            assert!(f.get(spec.name).is_some(), "{} is never set", spec.name);
+        }
+    }
+
+    #[test]
     fn problems_poison_what_they_could_have_set() {
         let problems = vec![Problem {
             at: 1,
