@@ -189,15 +189,14 @@ fn compose_command_list_from_the_corpus() {
         .iter()
         .map(|v| v.as_str().unwrap().to_string())
         .collect();
-    let entries = postgres::settings_from_args(&command).unwrap();
     let v = postgres::Version {
         major: 15,
         source: "image postgres:15-alpine".into(),
     };
-    let resolved = postgres::resolve(&v, &entries, &[]);
     let mut facts = Facts::new();
-    postgres::record(&v, &resolved, "file", &mut facts);
-    postgres::model::record(&mut facts);
+    postgres::record_command(&v, &command, &mut facts).unwrap();
+    assert_eq!(facts.str("postgres.source"), Some("command"));
+    assert_eq!(facts.int("postgres.conf_errors"), Some(0));
     assert_eq!(facts.int("postgres.shared_buffers"), Some(256 << 20));
     assert_eq!(facts.int("postgres.effective_cache_size"), Some(768 << 20));
     assert_eq!(facts.int("postgres.work_mem"), Some(8 << 20));

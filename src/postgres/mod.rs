@@ -103,7 +103,7 @@ pub const FACTS: &[FactSpec] = &[
     int("postgres.version", "server major version (13–18 modelled)"),
     string(
         "postgres.source",
-        "where the settings came from: file, live or defaults",
+        "where the settings came from: file, live, command (a Compose command: line) or defaults",
     ),
     int(
         "postgres.conf_errors",
@@ -395,7 +395,10 @@ fn source_kind_help(kind: &str) -> String {
     match kind {
         "live" => "settings read from the running server".to_string(),
         "file" => "settings read from postgresql.conf".to_string(),
-        _ => "no postgresql.conf or --postgres given: compiled-in defaults".to_string(),
+        "command" => {
+            "server command line (-c name=value) over the compiled-in defaults".to_string()
+        }
+        _ => "compiled-in defaults of a stock server".to_string(),
     }
 }
 
@@ -512,26 +515,59 @@ pub fn collect(ctx: &Ctx, facts: &mut Facts) {
         all_unknown(&e, facts);
         return;
     }
-    let version = ctx
-        .inputs
-        .postgres_version
-        .map_or_else(Version::assumed, |major| Version {
-            major,
-            source: "--postgres-version".to_string(),
-        });
-    let resolved = resolve(&version, &[], &[]);
-    record(&version, &resolved, "defaults", facts);
-    facts.set("postgres.conf_errors", 0_i64, "no postgresql.conf given");
+    // Without any PostgreSQL to look at, defaults would judge a server that may not exist; only
+    // an explicit version says "this stack runs a stock PostgreSQL N".
+    let Some(major) = ctx.inputs.postgres_version else {
+        all_unknown(NOTHING_GIVEN, facts);
+        return;
+    };
+    let version = Version {
+        major,
+        source: "--postgres-version".to_string(),
+    };
+    record_command(&version, &[], facts).unwrap_or_else(|e| all_unknown(&e, facts));
+}
+
+/// Why the postgres facts are unknown when the user pointed headroom at no PostgreSQL.
+pub const NOTHING_GIVEN: &str = "no PostgreSQL given: --postgres-conf FILE, --postgres URL, \
+     or --postgres-version N for a stock server's defaults";
+
+/// Records the facts of a server started with `args` (a Compose service's `command:`, `postgres
+/// -c name=value …`; empty for a stock server) over the defaults of `version`, model included.
+/// `postgres.source` is `defaults` without arguments and `command` with them. An argument
+/// PostgreSQL would reject is an error naming it.
+pub fn record_command(version: &Version, args: &[String], facts: &mut Facts) -> Result<(), String> {
+    let entries = settings_from_args(args)?;
+    let resolved = resolve(version, &entries, &[]);
+    let kind = if entries.is_empty() {
+        "defaults"
+    } else {
+        "command"
+    };
+    record(version, &resolved, kind, facts);
+    let loaded = Loaded {
+        entries,
+        ..Loaded::default()
+    };
+    let errors = conf_errors(version, &loaded);
+    let n = i64::try_from(errors.len()).unwrap_or(i64::MAX);
+    let src = errors
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "no postgresql.conf: server command line and defaults".to_string());
+    facts.set("postgres.conf_errors", n, src);
     facts.unknown(
         "postgres.connections_in_use",
         "no --postgres URL: only a live server knows",
     );
     model::record(facts);
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::probe::Inputs;
 
     fn args(s: &str) -> Vec<String> {
         s.split_whitespace().map(String::from).collect()
@@ -619,6 +655,81 @@ mod tests {
             "postgresql.conf:7: invalid value for work_mem: '4mb' (units are case-sensitive: B kB MB GB TB)"
         );
         assert!(r["shared_buffers"].is_ok());
+    }
+
+    fn ctx(inputs: Inputs) -> Ctx {
+        Ctx {
+            host: crate::probe::Host::fixture("/nonexistent"),
+            inputs,
+        }
+    }
+
+    #[test]
+    fn nothing_given_means_unknown_not_defaults() {
+        let mut f = Facts::new();
+        collect(&ctx(Inputs::default()), &mut f);
+        assert_eq!(f.why_unknown("postgres.shared_buffers"), NOTHING_GIVEN);
+        assert_eq!(f.why_unknown("postgres.worst_case_bytes"), NOTHING_GIVEN);
+
+        let mut f = Facts::new();
+        collect(
+            &ctx(Inputs {
+                postgres_version: Some(14),
+                ..Inputs::default()
+            }),
+            &mut f,
+        );
+        assert_eq!(f.str("postgres.source"), Some("defaults"));
+        assert_eq!(f.float("postgres.hash_mem_multiplier"), Some(1.0));
+        assert_eq!(
+            f.source("postgres.shared_buffers"),
+            Some("PostgreSQL 14 default (version from --postgres-version)")
+        );
+    }
+
+    #[test]
+    fn compose_command_is_recorded_with_its_errors() {
+        let mut f = Facts::new();
+        record_command(
+            &v15(),
+            &args("postgres -c work_mem=4mb -c max_connections=50"),
+            &mut f,
+        )
+        .unwrap();
+        assert_eq!(f.str("postgres.source"), Some("command"));
+        assert_eq!(f.int("postgres.max_connections"), Some(50));
+        assert_eq!(f.int("postgres.conf_errors"), Some(1));
+        assert!(
+            f.source("postgres.conf_errors")
+                .unwrap()
+                .starts_with("command line -c work_mem=4mb: invalid value for work_mem")
+        );
+        assert!(f.int("postgres.worst_case_bytes").is_none());
+        assert!(record_command(&v15(), &args("postgres -c"), &mut f).is_err());
+    }
+
+    #[test]
+    fn missing_conf_file_is_a_reason() {
+        let mut f = Facts::new();
+        collect(
+            &ctx(Inputs {
+                postgres_conf: Some("/etc/postgresql/15/main/postgresql.conf".into()),
+                ..Inputs::default()
+            }),
+            &mut f,
+        );
+        assert_eq!(
+            f.int("postgres.version"),
+            Some(15),
+            "Debian layout names the version"
+        );
+        assert_eq!(f.int("postgres.conf_errors"), Some(1));
+        assert!(
+            f.why_unknown("postgres.shared_buffers")
+                .contains("could not open configuration file \"/etc/postgresql/15/main/postgresql.conf\": no such file"),
+            "{}",
+            f.why_unknown("postgres.shared_buffers")
+        );
     }
 
     #[test]
