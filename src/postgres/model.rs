@@ -8,9 +8,9 @@
 //! ```text
 //! worst = shared + backends + work_mem + autovacuum + maintenance
 //! shared      = shared_buffers × 1.026 + wal_buffers + 3 MiB
-//!               + 47 KiB × (max_connections + autovacuum_max_workers + max_worker_processes)
+//!               + 47 KiB × (max_connections + autovacuum slots + max_worker_processes)
 //! processes   = max_connections + autovacuum_max_workers
-//!               + min(max_parallel_workers, max_worker_processes) + 6 auxiliary processes
+//!               + min(max_parallel_workers, max_worker_processes) + 6 auxiliary (+ 3 I/O on 18)
 //! backends    = processes × (2.2 MiB private + page tables)
 //!               page tables = shared / 512 (4 KiB pages, 8-byte entries, every page touched);
 //!               shared / 262144 with huge_pages = on
@@ -18,7 +18,7 @@
 //!               × work_mem × (1 sort node + 1 hash node × hash_mem_multiplier)
 //! autovacuum  = autovacuum_max_workers × autovacuum_work_mem (at most 1 GiB each before 17)
 //! maintenance = 1 × maintenance_work_mem (one manual VACUUM / CREATE INDEX at a time)
-//! typical     = shared + (connections + 6) × 2.2 MiB, connections = in use (live) or
+//! typical     = shared + (connections + auxiliary) × 2.2 MiB, connections = in use (live) or
 //!               max_connections (a pool holding every slot open, idle)
 //! ```
 //!
@@ -36,8 +36,10 @@
 //!   shared_buffers × many connections expensive. `huge_pages = try` counts as no huge pages:
 //!   a small VPS or container rarely has any reserved (vm.nr_hugepages = 0).
 //! - 6 auxiliary processes: postmaster, checkpointer, background writer, WAL writer, autovacuum
-//!   launcher, logical replication launcher (PostgreSQL 15+; the stats collector they replaced
-//!   in ≤ 14 counts the same).
+//!   launcher, logical replication launcher (the ≤ 14 stats collector counts the same).
+//!   PostgreSQL 18 adds its I/O workers (io_workers, default 3, with the default
+//!   io_method = worker) and sizes autovacuum's shared slots by autovacuum_worker_slots
+//!   (default 16) rather than autovacuum_max_workers; both are counted at their defaults.
 //! - one sort and one hash node per query: work_mem × (1 + hash_mem_multiplier) is 3 × work_mem
 //!   at the 15+ default, the same k = 3 pgtune bakes into its work_mem formula (domain.md §2.6).
 //!   Parallel workers come from a server-wide pool (max_parallel_workers, itself capped by
@@ -63,6 +65,10 @@ pub const PER_SLOT: i64 = 47 * KIB;
 pub const PER_PROCESS: i64 = 2_306_867; // 2.2 MiB
 /// Postmaster and the auxiliary processes every server runs.
 pub const AUX_PROCESSES: i64 = 6;
+/// PostgreSQL 18: `io_workers` default (io_method = worker), extra auxiliary processes.
+pub const IO_WORKERS_18: i64 = 3;
+/// PostgreSQL 18: `autovacuum_worker_slots` default, shared-memory slots for autovacuum.
+pub const AUTOVACUUM_WORKER_SLOTS_18: i64 = 16;
 /// PostgreSQL < 17: VACUUM's dead-tuple storage is capped at 1 GB.
 pub const VACUUM_CAP: i64 = 1024 * MIB;
 
@@ -89,9 +95,7 @@ type Term = Result<(i64, String), String>;
 fn shared(f: &Facts) -> Term {
     let sb = get(f, "shared_buffers")?;
     let wal = get(f, "wal_buffers")?;
-    let slots = get(f, "max_connections")?
-        + get(f, "autovacuum_max_workers")?
-        + get(f, "max_worker_processes")?;
+    let slots = get(f, "max_connections")? + autovacuum_slots(f)? + get(f, "max_worker_processes")?;
     let v = scale(sb, 1.0 + SHARED_OVERHEAD) + wal + SHARED_FIXED + PER_SLOT * slots;
     Ok((
         v,
@@ -103,11 +107,31 @@ fn shared(f: &Facts) -> Term {
     ))
 }
 
-fn processes(f: &Facts) -> Result<(i64, i64), String> {
+/// Shared-memory slots for autovacuum: PostgreSQL 18 reserves autovacuum_worker_slots (default
+/// 16, not modelled) whatever autovacuum_max_workers says; before 18 the slots are the workers.
+fn autovacuum_slots(f: &Facts) -> Result<i64, String> {
+    let workers = get(f, "autovacuum_max_workers")?;
+    Ok(if get(f, "version")? >= 18 {
+        workers.max(AUTOVACUUM_WORKER_SLOTS_18)
+    } else {
+        workers
+    })
+}
+
+/// Postmaster and auxiliaries, plus PostgreSQL 18's I/O workers.
+fn auxiliary(f: &Facts) -> Result<i64, String> {
+    Ok(if get(f, "version")? >= 18 {
+        AUX_PROCESSES + IO_WORKERS_18
+    } else {
+        AUX_PROCESSES
+    })
+}
+
+fn processes(f: &Facts) -> Result<(i64, i64, i64), String> {
     let parallel = get(f, "max_parallel_workers")?.min(get(f, "max_worker_processes")?);
-    let n =
-        get(f, "max_connections")? + get(f, "autovacuum_max_workers")? + parallel + AUX_PROCESSES;
-    Ok((n, parallel))
+    let aux = auxiliary(f)?;
+    let n = get(f, "max_connections")? + get(f, "autovacuum_max_workers")? + parallel + aux;
+    Ok((n, parallel, aux))
 }
 
 fn page_tables(f: &Facts, shared: i64) -> i64 {
@@ -124,7 +148,7 @@ pub fn record(f: &mut Facts) {
     let sh = shared(f);
     let procs = processes(f);
     let backends: Term = match (&sh, &procs) {
-        (Ok((s, _)), Ok((n, _))) => {
+        (Ok((s, _)), Ok((n, _, _))) => {
             let pt = page_tables(f, *s);
             Ok((
                 n * (PER_PROCESS + pt),
@@ -137,7 +161,7 @@ pub fn record(f: &mut Facts) {
         (Err(e), _) | (_, Err(e)) => Err(e.clone()),
     };
     let work: Term = (|| {
-        let (_, parallel) = procs.clone()?;
+        let (_, parallel, _) = procs.clone()?;
         let sessions = get(f, "max_connections")? + parallel;
         let wm = get(f, "work_mem")?;
         let hm = getf(f, "hash_mem_multiplier")?;
@@ -169,22 +193,25 @@ pub fn record(f: &mut Facts) {
         .map(|m| (m, format!("1 × maintenance_work_mem {}", show(m))));
     let typical: Term = (|| {
         let (s, _) = sh.clone()?;
+        let (_, _, aux) = procs.clone()?;
         let (n, how) = match f.int("postgres.connections_in_use") {
             Some(n) => (n, "connections in use"),
             None => (get(f, "max_connections")?, "max_connections held open"),
         };
         Ok((
-            s + (n + AUX_PROCESSES) * PER_PROCESS,
+            s + (n + aux) * PER_PROCESS,
             format!(
-                "shared {} + ({n} {how} + {AUX_PROCESSES} auxiliary) × 2.2 MiB",
+                "shared {} + ({n} {how} + {aux} auxiliary) × 2.2 MiB",
                 show(s)
             ),
         ))
     })();
-    let procs_fact: Result<(i64, String), String> = procs.clone().map(|(n, parallel)| {
+    let procs_fact: Result<(i64, String), String> = procs.clone().map(|(n, parallel, aux)| {
         (
             n,
-            format!("max_connections + autovacuum_max_workers + {parallel} parallel workers + {AUX_PROCESSES} auxiliary"),
+            format!(
+                "max_connections + autovacuum_max_workers + {parallel} parallel workers + {aux} auxiliary"
+            ),
         )
     });
     let terms = [
@@ -276,6 +303,21 @@ mod tests {
         let formula = f.str("postgres.model.formula").unwrap();
         assert!(formula.ends_with(&show(worst)), "{formula}");
         assert!(formula.contains("108 sessions × work_mem 4 MiB × (1 sort + 1 hash × 2)"));
+    }
+
+    #[test]
+    fn eighteen_counts_io_workers_and_autovacuum_slots() {
+        let f16 = defaults(16);
+        let f18 = defaults(18);
+        assert_eq!(
+            f18.int("postgres.model.processes").unwrap()
+                - f16.int("postgres.model.processes").unwrap(),
+            IO_WORKERS_18
+        );
+        assert_eq!(
+            f18.int("postgres.model.shared").unwrap() - f16.int("postgres.model.shared").unwrap(),
+            (AUTOVACUUM_WORKER_SLOTS_18 - 3) * PER_SLOT
+        );
     }
 
     #[test]
