@@ -520,3 +520,61 @@ fn command_line_args_parse_like_the_server() {
     assert_eq!(e.len(), 2);
     assert_eq!(e[0].origin, "command line -c shared_buffers=256MB");
 }
+
+/// The shared-memory term against the server's own `shared_memory_size` over the grid the model
+/// was fitted on (shared_buffers 16 MB … 4 GB × max_connections 10 … 1000) plus non-default
+/// worker counts: never below the server (beyond its rounding up to whole MB), at most 0.5 % +
+/// 2 MiB above it.
+#[test]
+fn shared_memory_model_brackets_the_server() {
+    let pg = Pg::init();
+    let version = postgres::Version {
+        major: pg.major,
+        source: "test".into(),
+    };
+    let mib = 1024 * 1024;
+    let mut worst_over = 0.0_f64;
+    let mut bad = Vec::new();
+    let grid = [
+        ("16MB", "10", "8"),
+        ("16MB", "1000", "8"),
+        ("128MB", "10", "8"),
+        ("128MB", "100", "8"),
+        ("128MB", "1000", "8"),
+        ("1GB", "10", "8"),
+        ("1GB", "100", "64"),
+        ("1GB", "1000", "8"),
+        ("4GB", "10", "8"),
+        ("4GB", "1000", "32"),
+    ];
+    for (sb, mc, mwp) in grid {
+        let args: Vec<String> = [
+            format!("shared_buffers={sb}"),
+            format!("max_connections={mc}"),
+            format!("max_worker_processes={mwp}"),
+        ]
+        .into_iter()
+        .flat_map(|a| ["-c".to_string(), a])
+        .collect();
+        let sms: i64 = pg
+            .show_c(&args, "shared_memory_size")
+            .expect("postgres -C shared_memory_size")
+            .parse()
+            .unwrap();
+        let mut facts = Facts::new();
+        postgres::record_command(&version, &args, &mut facts).unwrap();
+        let model = facts.int("postgres.model.shared").unwrap();
+        let actual = sms * mib;
+        #[allow(clippy::cast_precision_loss)]
+        let over = (model - actual) as f64 / actual as f64 * 100.0;
+        worst_over = worst_over.max(over);
+        if model < actual - mib || model > actual + actual / 200 + 2 * mib {
+            bad.push(format!(
+                "sb {sb}, max_connections {mc}, max_worker_processes {mwp}: model {:.1} MiB, server {sms} MB",
+                model as f64 / mib as f64
+            ));
+        }
+    }
+    eprintln!("shared term at most {worst_over:.2} % above shared_memory_size");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}

@@ -25,10 +25,12 @@
 //! Where the figures come from:
 //! - shared: fitted to `postgres -C shared_memory_size` of PostgreSQL 15.18 (Debian 12) for
 //!   shared_buffers 16 MB … 4 GB and max_connections 10 … 1000 (20 MB … 4255 MB); the model is
-//!   never below the server's figure and at most 0.4 % + 1 MiB above it. The 2.6 % covers buffer
+//!   never below the server's figure (beyond its rounding up to whole MB) and at most
+//!   0.5 % + 2 MiB above it, also with other max_worker_processes. The 2.6 % covers buffer
 //!   descriptors, the buffer mapping table and checkpoint sort space; the 47 KiB per slot is
 //!   domain.md §2.5 (locks and PGPROC at max_locks_per_transaction = 64; measured 45.5–46.6 KiB),
-//!   applied to every slot in MaxBackends. `tests/postgres_diff.rs` re-checks it against the server.
+//!   applied to every slot in MaxBackends. `tests/postgres_diff.rs` re-checks all of this against
+//!   the installed server's `shared_memory_size`.
 //! - 2.2 MiB private per process: PSS of an idle PostgreSQL 15.18 backend after a catalog query
 //!   (domain.md §2.5); Andres Freund measured "< 2 MiB" with huge pages
 //!   (blog.anarazel.de, 2020-10-07). Without huge pages each process that touches all of shared
