@@ -9,7 +9,7 @@
 
 mod pg_support;
 
-use headroom::facts::Facts;
+use headroom::facts::{Facts, Value};
 use headroom::postgres::{self, conf, model, params};
 use headroom::probe::{Ctx, Host, Inputs};
 use pg_support::Pg;
@@ -577,4 +577,132 @@ fn shared_memory_model_brackets_the_server() {
     }
     eprintln!("shared term at most {worst_over:.2} % above shared_memory_size");
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// Tricky values, one parameter at a time on the server's command line (same `parse_int` /
+/// `parse_real` / enum lookup as the file, without the lexer): headroom must accept exactly what
+/// the server accepts, with the same result.
+#[test]
+fn tricky_values_parse_like_the_server() {
+    let pg = Pg::init();
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "work_mem",
+            &[
+                "64",
+                "63",
+                "4MB",
+                "4mb",
+                "4 MB",
+                " 4MB",
+                "4MB ",
+                "4  MB",
+                "1.5MB",
+                ".5MB",
+                "5.MB",
+                "1e3",
+                "1e3kB",
+                "1E3",
+                "0x40",
+                "0x40kB",
+                "010",
+                "08",
+                "0.0625MB",
+                "65536B",
+                "100B",
+                "1TB",
+                "2TB",
+                "+64",
+                "-64",
+                "64.5",
+                "65.5",
+                "4KB",
+                "4Mb",
+                "4MBs",
+                "4 M B",
+                "",
+                "x",
+                "1,5MB",
+                "4096kB",
+                "2147483647",
+                "2147483648",
+            ],
+        ),
+        (
+            "shared_buffers",
+            &[
+                "16384", "128MB", "1001kB", "100.5MB", "0.5GB", "127kB", "128kB", "15", "8192B",
+                "1GB", "1.1GB",
+            ],
+        ),
+        (
+            "wal_buffers",
+            &["-1", "0", "2", "3", "4", "1MB", "100.7kB", "-2"],
+        ),
+        ("autovacuum_work_mem", &["-1", "0", "100kB", "1MB", "-2"]),
+        (
+            "hash_mem_multiplier",
+            &[
+                "1", "1.5", "2.0", "0.5", "1e1", "1000", "1001", "nan", "inf", "1x", " 2",
+            ],
+        ),
+        (
+            "huge_pages",
+            &[
+                "on", "OFF", "Try", "true", "yes", "1", "0", "no", "maybe", "o",
+            ],
+        ),
+        (
+            "max_connections",
+            &["10", "0", "262143", "262144", "1.4", "1.6", "0x10"],
+        ),
+    ];
+    let mut disagreements = Vec::new();
+    let mut checked = 0;
+    for (name, values) in cases {
+        let p = params::find(name).unwrap();
+        for v in *values {
+            checked += 1;
+            let args = vec!["-c".to_string(), format!("{name}={v}")];
+            let server = pg.show_c(&args, name);
+            // The whole path a Compose `command:` takes: arguments → facts.
+            let mut facts = Facts::new();
+            postgres::record_command(
+                &postgres::Version {
+                    major: pg.major,
+                    source: "test".into(),
+                },
+                &args,
+                &mut facts,
+            )
+            .unwrap();
+            let ours = facts.value(&format!("postgres.{name}")).cloned();
+            let expected = server.as_ref().ok().map(|s| match p.kind(pg.major) {
+                params::Kind::Int { .. } => {
+                    let base: i64 = s.parse().unwrap();
+                    // -C prints -1 as given; the fact is what the server derives from the
+                    // defaults of the siblings (128 MB shared_buffers, 64 MB maintenance_work_mem).
+                    match (*name, base) {
+                        ("wal_buffers", -1) => Value::Int(4 << 20),
+                        ("autovacuum_work_mem", -1) => Value::Int(64 << 20),
+                        _ => Value::Int(base * p.unit().bytes().unwrap_or(1)),
+                    }
+                }
+                params::Kind::Real { .. } => Value::Float(s.parse().unwrap()),
+                params::Kind::Enum(_) => Value::Str(s.clone()),
+            });
+            if ours != expected {
+                let server = server.map_err(|e| e.lines().last().unwrap_or_default().to_string());
+                disagreements.push(format!(
+                    "{name} = {v:?}: headroom {ours:?} ({}), server {server:?}",
+                    facts.why_unknown(&format!("postgres.{name}"))
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "{checked} values checked, {} disagreements",
+        disagreements.len()
+    );
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }

@@ -306,6 +306,39 @@ pub fn resolve(version: &Version, entries: &[Entry], problems: &[Problem]) -> Re
     out
 }
 
+/// `max_wal_senders` default (not modelled), part of MaxBackends.
+const MAX_WAL_SENDERS: i64 = 10;
+
+/// MaxBackends (max_connections + autovacuum_max_workers + 1 + max_worker_processes +
+/// max_wal_senders) may not exceed MAX_BACKENDS (262143): `check_max_connections` and friends
+/// (≤ 15) or `InitializeMaxBackends` (16+) refuse the server otherwise.
+fn cross_check(r: &mut Resolved) {
+    let int = |r: &Resolved, n: &str| match r.get(n) {
+        Some(Ok((PgValue::Int(v), _))) => Some(*v),
+        _ => None,
+    };
+    let (Some(mc), Some(av), Some(wp)) = (
+        int(r, "max_connections"),
+        int(r, "autovacuum_max_workers"),
+        int(r, "max_worker_processes"),
+    ) else {
+        return;
+    };
+    let total = mc + av + 1 + wp + MAX_WAL_SENDERS;
+    if total > 0x3FFFF
+        && let Some(Ok((_, src))) = r.get("max_connections").cloned()
+    {
+        r.insert(
+            "max_connections",
+            Err(format!(
+                "{src}: max_connections {mc} + autovacuum_max_workers {av} + max_worker_processes {wp} \
+                 + max_wal_senders {MAX_WAL_SENDERS} + 1 = {total} server processes, more than 262143 \
+                 (PostgreSQL refuses to start)"
+            )),
+        );
+    }
+}
+
 /// Everything in a loaded configuration that makes PostgreSQL refuse it: syntax errors,
 /// unreadable includes, and invalid values of the modelled parameters (PostgreSQL only checks the
 /// last setting of each name). Invalid values of parameters headroom does not model go unseen.
@@ -328,8 +361,10 @@ pub fn conf_errors(version: &Version, loaded: &Loaded) -> Vec<String> {
     out
 }
 
-/// Replaces the `-1` ("derived") values with what the server computes.
+/// Replaces the `-1` ("derived") values with what the server computes, and applies the checks
+/// that span parameters.
 pub(crate) fn derive(r: &mut Resolved) {
+    cross_check(r);
     let int = |r: &Resolved, n: &str| match r.get(n) {
         Some(Ok((PgValue::Int(v), src))) => Ok((*v, src.clone())),
         Some(Err(e)) => Err(e.clone()),
