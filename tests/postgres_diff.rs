@@ -706,3 +706,65 @@ fn tricky_values_parse_like_the_server() {
     );
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }
+
+/// One-line files through the lexer: separators, quoting, escapes, comments and line ends in
+/// combination. The server (`postgres -C work_mem` with that file) and headroom must agree on
+/// whether the file is valid and, when it is, on the value.
+#[test]
+fn lexer_variants_read_like_the_server() {
+    let pg = Pg::init();
+    let values = [
+        "8MB",
+        "'8MB'",
+        "'8 MB'",
+        "8 MB",
+        "1.5MB",
+        "'1.5MB'",
+        "100.5",
+        "0x2000",
+        "'\\070MB'",
+        "'8''MB'",
+        "'4mb'",
+        "\"8MB\"",
+        "'8MB",
+        "8MB'",
+        "e",
+        "'\\8MB'",
+        "+8MB",
+        "8MB8",
+    ];
+    let seps = [" = ", "\t"];
+    let ends = ["\n", "  # trailing comment\r\n"];
+    let mut disagreements = Vec::new();
+    let mut n = 0;
+    for v in values {
+        for sep in seps {
+            for end in ends {
+                n += 1;
+                let text = format!("# case {n}\nwork_mem{sep}{v}{end}");
+                let path = pg.write(&format!("lex/{n}.conf"), &text);
+                let server = pg.show_c(
+                    &["-c".to_string(), format!("config_file={}", path.display())],
+                    "work_mem",
+                );
+                let facts = headroom_facts(&path, &[], Some(pg.major));
+                let errors = facts.int("postgres.conf_errors").unwrap_or(-1);
+                let ours = facts.int("postgres.work_mem");
+                let agree = match &server {
+                    Ok(s) => errors == 0 && ours == Some(s.parse::<i64>().unwrap() * 1024),
+                    Err(_) => errors > 0,
+                };
+                if !agree {
+                    let server =
+                        server.map_err(|e| e.lines().last().unwrap_or_default().to_string());
+                    disagreements.push(format!(
+                        "{text:?}: headroom {ours:?} with {errors} errors ({:?}), server {server:?}",
+                        facts.source("postgres.conf_errors")
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!("{n} files, {} disagreements", disagreements.len());
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
