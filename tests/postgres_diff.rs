@@ -233,6 +233,11 @@ const INVALID: &[(&str, Files, &str)] = &[
         "maximum nesting depth exceeded",
     ),
     (
+        "misspelled_name",
+        &[("postgresql.conf", "shared_bufers = 64MB\n")],
+        "did you mean shared_buffers?",
+    ),
+    (
         "include_loop",
         &[
             ("postgresql.conf", "include 'loop-b.conf'\n"),
@@ -767,4 +772,31 @@ fn lexer_variants_read_like_the_server() {
     }
     eprintln!("{n} files, {} disagreements", disagreements.len());
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}
+
+/// Every parameter the installed server knows is accepted by headroom's misspelling check: a
+/// near-miss of a modelled name must never be a real parameter.
+#[test]
+fn no_real_parameter_counts_as_a_misspelling() {
+    let out = std::process::Command::new(pg_support::bin_dir().join("postgres"))
+        .arg("--describe-config")
+        .output()
+        .expect(pg_support::INSTALL_HINT);
+    let entries: Vec<conf::Entry> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split('\t').next())
+        .filter(|n| !n.is_empty())
+        .map(|n| conf::Entry {
+            name: n.to_string(),
+            value: String::new(),
+            origin: "postgres --describe-config".into(),
+        })
+        .collect();
+    assert!(
+        entries.len() > 200,
+        "describe-config gave {} names",
+        entries.len()
+    );
+    let flagged = postgres::misspellings(&entries);
+    assert!(flagged.is_empty(), "{flagged:?}");
 }

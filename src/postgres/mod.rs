@@ -306,6 +306,47 @@ pub fn resolve(version: &Version, entries: &[Entry], problems: &[Problem]) -> Re
     out
 }
 
+/// Names one or two edits away from a modelled parameter (`shared_bufers`, `work-mem` after
+/// the `-`→`_` of long options is not one): PostgreSQL refuses to start on an unrecognized name,
+/// and the parameter the line meant to set cannot be known. No real parameter of PostgreSQL 15
+/// is that close to a modelled one (checked against `postgres --describe-config` in
+/// tests/postgres_diff.rs); dotted names are extension placeholders and always allowed.
+pub fn misspellings(entries: &[Entry]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for e in entries {
+        if e.name.contains('.') || params::find(&e.name).is_some() {
+            continue;
+        }
+        if let Some(p) = PARAMS.iter().find(|p| edit_distance(&e.name, p.name) <= 2) {
+            out.push(Problem {
+                at: entries.len(),
+                name: Some(p.name.to_string()),
+                reason: format!(
+                    "{}: unrecognized configuration parameter \"{}\" (did you mean {}?)",
+                    e.origin, e.name, p.name
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// Levenshtein distance over bytes (parameter names are ASCII).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.bytes().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 /// `max_wal_senders` default (not modelled), part of MaxBackends.
 const MAX_WAL_SENDERS: i64 = 10;
 
@@ -506,6 +547,8 @@ pub fn load_conf(ctx: &Ctx, path: &Path) -> (Version, Loaded) {
     if let Some(d) = auto_dir {
         conf::load_more(&ctx.host, &d.join("postgresql.auto.conf"), &mut loaded);
     }
+    let typos = misspellings(&loaded.entries);
+    loaded.problems.extend(typos);
     (version, loaded)
 }
 
@@ -573,7 +616,8 @@ pub const NOTHING_GIVEN: &str = "no PostgreSQL given: --postgres-conf FILE, --po
 /// PostgreSQL would reject is an error naming it.
 pub fn record_command(version: &Version, args: &[String], facts: &mut Facts) -> Result<(), String> {
     let entries = settings_from_args(args)?;
-    let resolved = resolve(version, &entries, &[]);
+    let problems = misspellings(&entries);
+    let resolved = resolve(version, &entries, &problems);
     let kind = if entries.is_empty() {
         "defaults"
     } else {
@@ -582,6 +626,7 @@ pub fn record_command(version: &Version, args: &[String], facts: &mut Facts) -> 
     record(version, &resolved, kind, facts);
     let loaded = Loaded {
         entries,
+        problems,
         ..Loaded::default()
     };
     let errors = conf_errors(version, &loaded);
@@ -825,6 +870,25 @@ mod tests {
         );
         assert_eq!(f.int("postgres.max_connections"), Some(40));
         assert_eq!(f.int("postgres.conf_errors"), Some(0));
+    }
+
+    #[test]
+    fn misspelled_parameter_is_an_error_for_the_meant_one() {
+        let mut f = Facts::new();
+        record_command(
+            &v15(),
+            &args("postgres -c shared_bufers=2GB -c auto_explain.log_min_duration=5s -c log_connections=on"),
+            &mut f,
+        )
+        .unwrap();
+        assert_eq!(f.int("postgres.conf_errors"), Some(1));
+        assert_eq!(
+            f.why_unknown("postgres.shared_buffers"),
+            "command line -c shared_bufers=2GB: unrecognized configuration parameter \"shared_bufers\" \
+             (did you mean shared_buffers?) (PostgreSQL refuses to start)"
+        );
+        assert_eq!(f.int("postgres.max_connections"), Some(100));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]
