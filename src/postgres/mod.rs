@@ -176,7 +176,6 @@ impl Version {
         }
     }
 
-    /// The major whose defaults apply (versions outside 13–18 use the nearest modelled one).
     /// How a default's source names the version it is the default of.
     fn phrase(&self) -> String {
         if self.source.starts_with("assumed") {
@@ -189,6 +188,7 @@ impl Version {
         }
     }
 
+    /// The major whose defaults apply (versions outside 13–18 use the nearest modelled one).
     fn modelled(&self) -> u32 {
         self.major.clamp(params::MIN_MAJOR, params::MAX_MAJOR)
     }
