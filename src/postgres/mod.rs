@@ -178,6 +178,13 @@ impl Version {
 
     /// How a default's source names the version it is the default of.
     fn phrase(&self) -> String {
+        let m = self.modelled();
+        if m != self.major {
+            return format!(
+                "PostgreSQL {m} default (version {} from {} is outside the modelled 13–18)",
+                self.major, self.source
+            );
+        }
         if self.source.starts_with("assumed") {
             format!("PostgreSQL {} default, version {}", self.major, self.source)
         } else {
@@ -889,6 +896,21 @@ mod tests {
         );
         assert_eq!(f.int("postgres.max_connections"), Some(100));
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn old_versions_use_the_oldest_modelled_defaults_and_say_so() {
+        let v = Version {
+            major: 12,
+            source: "image postgres:12.6".into(),
+        };
+        let r = resolve(&v, &[], &[]);
+        let (val, src) = r["hash_mem_multiplier"].as_ref().unwrap();
+        assert_eq!(*val, PgValue::Real(1.0));
+        assert_eq!(
+            src,
+            "PostgreSQL 13 default (version 12 from image postgres:12.6 is outside the modelled 13–18)"
+        );
     }
 
     #[test]
