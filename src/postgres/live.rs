@@ -201,10 +201,12 @@ async fn query(cfg: &Config, shown: &str) -> Result<Live, String> {
     for p in PARAMS {
         resolved.entry(p.name).or_insert_with(|| {
             if major < p.since {
+                // reserved_connections (16+): no such reservation; hash_mem_multiplier (13+):
+                // hash nodes used plain work_mem, i.e. 1.0.
                 Ok((
                     p.default_value(p.since),
                     format!(
-                        "not in PostgreSQL {major} (added in {}): nothing reserved",
+                        "not in PostgreSQL {major} (added in {}): counts as its first default",
                         p.since
                     ),
                 ))
