@@ -143,6 +143,29 @@ fn live_server_settings_and_bad_credentials() {
             "{name} shows the password"
         );
     }
+    // The live reading and the static reading of the same command line agree on every setting.
+    let mut stat = Facts::new();
+    let args: Vec<String> = "-c shared_buffers=48MB -c work_mem=3MB -c max_connections=40"
+        .split(' ')
+        .map(String::from)
+        .collect();
+    postgres::record_command(
+        &postgres::Version {
+            major: pg.major,
+            source: "test".into(),
+        },
+        &args,
+        &mut stat,
+    )
+    .unwrap();
+    for p in headroom::postgres::params::PARAMS {
+        let name = format!("postgres.{}", p.name);
+        assert_eq!(
+            facts.value(&name),
+            stat.value(&name),
+            "{name}: live vs static"
+        );
+    }
     drop(sleepers);
 
     assert_unknown(
