@@ -80,6 +80,7 @@ fn context(c: &Common) -> Ctx {
         postgres_conf: c.postgres_conf.clone(),
         postgres_url: c.postgres.clone(),
         postgres_url_source: c.postgres.as_ref().map(|_| "--postgres".to_string()),
+        postgres_version: c.postgres_version,
         compose_files: c.compose.clone(),
         env_files: c.env_file.clone(),
         profiles: c.profile.clone(),

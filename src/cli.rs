@@ -96,6 +96,9 @@ pub struct Common {
     /// A postgresql.conf to read settings from, without a running server.
     #[arg(long = "postgres-conf", value_name = "FILE")]
     pub postgres_conf: Option<PathBuf>,
+    /// PostgreSQL major version whose defaults apply when no PG_VERSION file says (default 16).
+    #[arg(long = "postgres-version", value_name = "MAJOR")]
+    pub postgres_version: Option<u32>,
     /// Judge a captured facts snapshot instead of probing this machine.
     #[arg(long = "facts", value_name = "FILE")]
     pub facts: Option<PathBuf>,

@@ -10,6 +10,7 @@ pub mod docs;
 pub mod engine;
 pub mod facts;
 pub mod gunicorn;
+pub mod postgres;
 pub mod probe;
 pub mod redact;
 pub mod report;

@@ -127,7 +127,11 @@ pub fn collect_host(ctx: &Ctx) -> Facts {
 
 /// Groups of the other areas (gunicorn, postgres, compose, docker) join here.
 fn other_groups() -> Vec<Group> {
-    vec![crate::gunicorn::GROUP, crate::gunicorn::LOG_GROUP]
+    vec![
+        crate::gunicorn::GROUP,
+        crate::gunicorn::LOG_GROUP,
+        crate::postgres::group(),
+    ]
 }
 
 /// The fact tables of every group, for the registry.
