@@ -5,3 +5,4 @@
 
 pub mod facts;
 pub mod probe;
+pub mod compose;
