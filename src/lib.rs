@@ -3,6 +3,6 @@
 //! The pipeline (see DESIGN.md): cli → discover → rules::load → plan → probe → engine → report.
 //! Parsing arguments and loading rules touch nothing on the host; rules see only [`facts::Facts`].
 
+pub mod compose;
 pub mod facts;
 pub mod probe;
-pub mod compose;

@@ -104,7 +104,11 @@ pub fn discover_all(ctx: &Ctx) -> Result<Discovered, String> {
         })?;
         let dir = found.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut files = vec![found];
-        if let Some(o) = OVERRIDE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file()) {
+        if let Some(o) = OVERRIDE_NAMES
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.is_file())
+        {
             files.push(o);
         }
         (files, "default file name".to_string())
@@ -163,7 +167,11 @@ pub fn discover_all(ctx: &Ctx) -> Result<Discovered, String> {
 fn find_default(dir: &Path) -> Option<PathBuf> {
     let mut cur = Some(dir);
     while let Some(d) = cur {
-        if let Some(f) = DEFAULT_NAMES.iter().map(|n| d.join(n)).find(|p| p.is_file()) {
+        if let Some(f) = DEFAULT_NAMES
+            .iter()
+            .map(|n| d.join(n))
+            .find(|p| p.is_file())
+        {
             return Some(f);
         }
         cur = d.parent();
@@ -185,12 +193,23 @@ pub fn read_env_file(
 /// Reads a project file whole, up to the same cap as every other read.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let f = std::fs::File::open(path)
-        .map_err(|e| format!("cannot read {}: {}", path.display(), crate::probe::host::describe(&e)))?;
+    let f = std::fs::File::open(path).map_err(|e| {
+        format!(
+            "cannot read {}: {}",
+            path.display(),
+            crate::probe::host::describe(&e)
+        )
+    })?;
     let mut buf = Vec::new();
     f.take(crate::probe::host::MAX_READ)
         .read_to_end(&mut buf)
-        .map_err(|e| format!("cannot read {}: {}", path.display(), crate::probe::host::describe(&e)))?;
+        .map_err(|e| {
+            format!(
+                "cannot read {}: {}",
+                path.display(),
+                crate::probe::host::describe(&e)
+            )
+        })?;
     Ok(buf)
 }
 

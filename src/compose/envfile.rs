@@ -25,11 +25,18 @@ pub struct EnvError {
 
 /// Parses an env file's bytes. `lookup` is the process environment (for bare `KEY` lines and for
 /// expansion).
-pub fn parse(bytes: &[u8], lookup: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Entry>, EnvError> {
+pub fn parse(
+    bytes: &[u8],
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Entry>, EnvError> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
             return Err(EnvError {
                 line,
                 message: "not UTF-8 text".to_string(),
@@ -48,9 +55,7 @@ pub fn parse(bytes: &[u8], lookup: &dyn Fn(&str) -> Option<String>) -> Result<Ve
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let line = line
-            .strip_prefix("export ")
-            .map_or(line, str::trim_start);
+        let line = line.strip_prefix("export ").map_or(line, str::trim_start);
         let err = |message: String| EnvError {
             line: start + 1,
             message,
@@ -68,15 +73,13 @@ pub fn parse(bytes: &[u8], lookup: &dyn Fn(&str) -> Option<String>) -> Result<Ve
         check_key(key).map_err(err)?;
         let rest = line[eq + 1..].trim_start();
         let value = if let Some(body) = rest.strip_prefix('\'') {
-            let (v, used) = quoted(body, &lines, &mut i, '\'').ok_or_else(|| {
-                err(format!("unterminated single-quoted value for {key}"))
-            })?;
+            let (v, used) = quoted(body, &lines, &mut i, '\'')
+                .ok_or_else(|| err(format!("unterminated single-quoted value for {key}")))?;
             let _ = used;
             v
         } else if let Some(body) = rest.strip_prefix('"') {
-            let (v, _) = quoted(body, &lines, &mut i, '"').ok_or_else(|| {
-                err(format!("unterminated double-quoted value for {key}"))
-            })?;
+            let (v, _) = quoted(body, &lines, &mut i, '"')
+                .ok_or_else(|| err(format!("unterminated double-quoted value for {key}")))?;
             let v = unescape(&v);
             expand(&v, &entries, lookup).map_err(|e| err(e.to_string()))?
         } else {
@@ -101,7 +104,10 @@ fn check_key(key: &str) -> Result<(), String> {
     if key.is_empty() {
         return Err("a line with no variable name".to_string());
     }
-    if key.chars().any(|c| c.is_whitespace() || c == '\'' || c == '"') {
+    if key
+        .chars()
+        .any(|c| c.is_whitespace() || c == '\'' || c == '"')
+    {
         return Err(format!("invalid variable name {key:?}"));
     }
     Ok(())

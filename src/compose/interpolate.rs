@@ -37,7 +37,10 @@ pub struct Substituted {
 }
 
 /// Substitutes every `$` form in `s`, looking variables up with `lookup`.
-pub fn substitute(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Substituted, SubstError> {
+pub fn substitute(
+    s: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Substituted, SubstError> {
     let mut out = Substituted::default();
     let text = subst_into(s, s, lookup, &mut out.unset)?;
     out.text = text;
@@ -247,9 +250,14 @@ mod tests {
                 message: "set it please".into()
             })
         );
-        assert!(matches!(sub("${EMPTY:?x}"), Err(SubstError::Required { .. })));
+        assert!(matches!(
+            sub("${EMPTY:?x}"),
+            Err(SubstError::Required { .. })
+        ));
         assert_eq!(text("${EMPTY?x}"), "");
-        for bad in ["echo $1", "${", "${}", "${A", "${1A}", "$", "${A:x}", "${A B}"] {
+        for bad in [
+            "echo $1", "${", "${}", "${A", "${1A}", "$", "${A:x}", "${A B}",
+        ] {
             assert!(matches!(sub(bad), Err(SubstError::Invalid { .. })), "{bad}");
         }
     }

@@ -57,7 +57,9 @@ pub fn ram_in_bytes(text: &str) -> Result<i64, String> {
 
 /// Go `time.ParseDuration`: `"1m30s"` → 90.0, `"1.5h"`, `"250ms"`, `"0"`. Returns seconds.
 pub fn go_duration(text: &str) -> Result<f64, String> {
-    let bad = |why: &str| format!("invalid duration '{text}': {why} (Compose durations look like 10s, 1m30s)");
+    let bad = |why: &str| {
+        format!("invalid duration '{text}': {why} (Compose durations look like 10s, 1m30s)")
+    };
     let (neg, mut s) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
@@ -129,7 +131,9 @@ mod tests {
         for (s, want) in cases {
             assert_eq!(ram_in_bytes(s), Ok(want), "{s}");
         }
-        for s in ["", "32.", ".5m", "-1", "32  mb", "32bm", "1.2.3m", "m", "12x", "1e3"] {
+        for s in [
+            "", "32.", ".5m", "-1", "32  mb", "32bm", "1.2.3m", "m", "12x", "1e3",
+        ] {
             assert!(ram_in_bytes(s).is_err(), "{s} should be rejected");
         }
     }

@@ -335,7 +335,15 @@ mod tests {
 
     #[test]
     fn never_panics_on_garbage() {
-        for t in ["\u{0}\u{1}", "- - - -", "{", "&a [*a]", "a: *nope", "? [a]\n: b", "!!binary x"] {
+        for t in [
+            "\u{0}\u{1}",
+            "- - - -",
+            "{",
+            "&a [*a]",
+            "a: *nope",
+            "? [a]\n: b",
+            "!!binary x",
+        ] {
             let _ = parse(t);
         }
     }

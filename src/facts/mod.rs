@@ -166,11 +166,7 @@ impl Facts {
     }
 
     /// Records a known fact, or the reason it is unknown.
-    pub fn set_result<V: Into<Value>>(
-        &mut self,
-        name: &str,
-        r: Result<(V, String), String>,
-    ) {
+    pub fn set_result<V: Into<Value>>(&mut self, name: &str, r: Result<(V, String), String>) {
         match r {
             Ok((v, src)) => self.set(name, v, src),
             Err(reason) => self.unknown(name, reason),

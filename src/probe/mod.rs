@@ -34,7 +34,11 @@ pub struct Ctx {
 /// Every probe group, in dependency order: later groups may read facts of earlier ones
 /// (effective memory needs the cgroup limit, which needs the host total).
 pub fn groups() -> Vec<Group> {
-    vec![]
+    vec![Group {
+        name: "compose",
+        facts: crate::compose::FACTS,
+        collect: crate::compose::collect,
+    }]
 }
 
 /// The fact tables of every group, for the registry.
