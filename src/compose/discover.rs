@@ -10,6 +10,7 @@
 //! These are the user's project files, not system files, so their paths are taken as written
 //! (relative ones against `Host::cwd`) rather than mapped through `Host::root`.
 
+use super::ReadError;
 use super::envfile;
 use crate::probe::Ctx;
 use std::collections::BTreeMap;
@@ -50,17 +51,19 @@ pub struct Discovered {
 
 /// The Compose files a `docker compose` run in the working directory would load, in merge order.
 pub fn discover(ctx: &Ctx) -> Result<Vec<PathBuf>, String> {
-    discover_all(ctx).map(|d| d.files)
+    discover_all(ctx).map(|d| d.files).map_err(|e| match e {
+        ReadError::NotFound(s) | ReadError::Invalid(s) => s,
+    })
 }
 
 /// Files, project directory, interpolation environment and profiles.
-pub fn discover_all(ctx: &Ctx) -> Result<Discovered, String> {
+pub fn discover_all(ctx: &Ctx) -> Result<Discovered, ReadError> {
     let host = &ctx.host;
     let abs = |p: &Path| {
         if p.is_absolute() {
-            p.to_path_buf()
+            super::load::clean(p)
         } else {
-            host.cwd.join(p)
+            super::load::clean(&host.cwd.join(p))
         }
     };
     // COMPOSE_* variables may come from the `.env` in the working directory (compose-go reads it
@@ -96,11 +99,11 @@ pub fn discover_all(ctx: &Ctx) -> Result<Discovered, String> {
         (files, src)
     } else {
         let found = find_default(&host.cwd).ok_or_else(|| {
-            format!(
+            ReadError::NotFound(format!(
                 "no compose file ({}) in {} or its parents",
                 DEFAULT_NAMES.join(", "),
                 host.cwd.display()
-            )
+            ))
         })?;
         let dir = found.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut files = vec![found];
@@ -127,7 +130,7 @@ pub fn discover_all(ctx: &Ctx) -> Result<Discovered, String> {
         ctx.inputs.env_files.iter().map(|p| abs(p)).collect()
     };
     for f in &env_files {
-        let entries = read_env_file(f, &host.env)?;
+        let entries = read_env_file(f, &host.env).map_err(ReadError::Invalid)?;
         let name = display_name(f, &project_dir);
         for e in entries {
             env_source.insert(e.key.clone(), format!("{name}:{}", e.line));

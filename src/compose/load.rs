@@ -310,7 +310,7 @@ impl Loader<'_> {
             None => self.resolve_service(services, file, &base_name, stack, depth)?,
             Some(f) => {
                 let dir = file.parent().unwrap_or(Path::new("."));
-                let other = dir.join(&f);
+                let other = clean(&dir.join(&f));
                 let top = self.parse_file(&other, other.parent().unwrap_or(dir))?;
                 let Some(other_services) = top.get("services").cloned() else {
                     return Err(format!("{}: {f} has no services to extend", ext.at()));
@@ -367,7 +367,7 @@ impl Loader<'_> {
             if paths.is_empty() {
                 return Err(format!("{}: include entry without a path", e.at()));
             }
-            let files: Vec<PathBuf> = paths.iter().map(|p| dir.join(p)).collect();
+            let files: Vec<PathBuf> = paths.iter().map(|p| clean(&dir.join(p))).collect();
             let inc_dir = project_dir.map_or_else(
                 || {
                     files
@@ -490,7 +490,7 @@ fn absolutize_env_files(top: &mut Item, base_dir: &Path) {
     };
     let fix = |i: &mut Item| {
         if let Node::Str(s) = &mut i.node {
-            *s = base_dir.join(&*s).to_string_lossy().into_owned();
+            *s = clean(&base_dir.join(&*s)).to_string_lossy().into_owned();
         }
     };
     for (_, svc) in services.iter_mut() {
@@ -515,4 +515,22 @@ fn absolutize_env_files(top: &mut Item, base_dir: &Path) {
             _ => {}
         }
     }
+}
+
+/// `a/./b/../c` → `a/c`, lexically, so messages show the path a user would type.
+pub fn clean(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }

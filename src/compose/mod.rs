@@ -108,7 +108,7 @@ pub const DEFAULT_STOP_GRACE: f64 = 10.0;
 
 /// Discovers and loads the project as `docker compose` would in `Host::cwd`.
 pub fn read(ctx: &Ctx) -> Result<(discover::Discovered, Loaded), ReadError> {
-    let d = discover::discover_all(ctx).map_err(ReadError::NotFound)?;
+    let d = discover::discover_all(ctx)?;
     let loaded = load::load(&d, &ctx.host.env).map_err(ReadError::Invalid)?;
     Ok((d, loaded))
 }
@@ -304,6 +304,12 @@ fn set_facts(d: &discover::Discovered, loaded: &Loaded, facts: &mut Facts) {
                 format!("service {} uses its image's CMD", s.name),
             ),
         }
-        facts.set(&k("replicas"), s.replicas, s.at.clone());
+        facts.set(
+            &k("replicas"),
+            s.replicas,
+            s.replicas_at
+                .clone()
+                .unwrap_or_else(|| "Compose default (1; deploy.replicas not set)".to_string()),
+        );
     }
 }

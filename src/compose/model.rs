@@ -59,6 +59,8 @@ pub struct Service {
     pub volumes: Vec<String>,
     /// `deploy.replicas` or `scale` (1 when unset).
     pub replicas: i64,
+    /// Where the replica count was set, if it was.
+    pub replicas_at: Option<String>,
     pub profiles: Vec<String>,
 }
 
@@ -218,8 +220,10 @@ pub fn service(
         .filter(|i| !matches!(i.node, Node::Null))
     {
         s.replicas = integer(r, &path("deploy.replicas"))?;
+        s.replicas_at = Some(r.at());
     } else if let Some(r) = field("scale") {
         s.replicas = integer(r, &path("scale"))?;
+        s.replicas_at = Some(r.at());
     }
     if let Some(Node::Seq(v)) = field("profiles").map(|i| &i.node) {
         s.profiles = v.iter().filter_map(|i| i.node.scalar_string()).collect();
