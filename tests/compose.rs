@@ -23,7 +23,8 @@ pub fn ctx_for(dir: &Path, case: &J) -> Ctx {
     let mut host = Host::fixture(dir);
     if let Some(env) = case["env"].as_object() {
         for (k, v) in env {
-            host.env.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+            host.env
+                .insert(k.clone(), v.as_str().unwrap_or_default().to_string());
         }
     }
     if let Some(cwd) = case["cwd"].as_str() {
@@ -32,12 +33,19 @@ pub fn ctx_for(dir: &Path, case: &J) -> Ctx {
     let strings = |k: &str| -> Vec<String> {
         case[k]
             .as_array()
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let inputs = Inputs {
         compose_files: strings("files").into_iter().map(PathBuf::from).collect(),
-        env_files: strings("env_files").into_iter().map(PathBuf::from).collect(),
+        env_files: strings("env_files")
+            .into_iter()
+            .map(PathBuf::from)
+            .collect(),
         profiles: strings("profiles"),
         ..Inputs::default()
     };
@@ -58,7 +66,11 @@ fn cases() -> Vec<(String, PathBuf, J)> {
         out.push((e.file_name().to_string_lossy().into_owned(), e.path(), case));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
-    assert!(out.len() >= 10, "expected the compose fixture cases, found {}", out.len());
+    assert!(
+        out.len() >= 10,
+        "expected the compose fixture cases, found {}",
+        out.len()
+    );
     out
 }
 
@@ -83,14 +95,18 @@ fn check_fact(case: &str, facts: &Facts, name: &str, want: &J, problems: &mut Ve
         (None, _) => problems.push(format!("{case}: {name} not set (want {want})")),
         (Some(Fact::Unknown { unknown }), Some(sub)) => {
             if !unknown.contains(sub) {
-                problems.push(format!("{case}: {name} unknown because {unknown:?}, want it to mention {sub:?}"));
+                problems.push(format!(
+                    "{case}: {name} unknown because {unknown:?}, want it to mention {sub:?}"
+                ));
             }
         }
         (Some(Fact::Unknown { unknown }), None) => {
             problems.push(format!("{case}: {name} unknown ({unknown}), want {want}"));
         }
         (Some(Fact::Known { value, source, .. }), Some(sub)) => {
-            problems.push(format!("{case}: {name} = {value:?} from {source}, want unknown ({sub})"));
+            problems.push(format!(
+                "{case}: {name} = {value:?} from {source}, want unknown ({sub})"
+            ));
         }
         (Some(Fact::Known { value, source, .. }), None) => {
             // `null` means "known, whatever the text": for messages checked by their source.
@@ -105,7 +121,9 @@ fn check_fact(case: &str, facts: &Facts, name: &str, want: &J, problems: &mut Ve
             if let Some(s) = want_source
                 && !source.contains(s)
             {
-                problems.push(format!("{case}: {name} source {source:?} should mention {s:?}"));
+                problems.push(format!(
+                    "{case}: {name} source {source:?} should mention {s:?}"
+                ));
             }
         }
     }
@@ -114,18 +132,27 @@ fn check_fact(case: &str, facts: &Facts, name: &str, want: &J, problems: &mut Ve
 fn check_service(case: &str, svc: &compose::Service, want: &J, problems: &mut Vec<String>) {
     let name = &svc.name;
     let argv = |v: &J| -> Option<Vec<String>> {
-        v.as_array()
-            .map(|a| a.iter().map(|s| s.as_str().unwrap_or_default().to_string()).collect())
+        v.as_array().map(|a| {
+            a.iter()
+                .map(|s| s.as_str().unwrap_or_default().to_string())
+                .collect()
+        })
     };
     if let Some(w) = want.get("command")
         && svc.command.as_ref().map(|c| c.value.clone()) != argv(w)
     {
-        problems.push(format!("{case}: {name}.command = {:?}, want {w}", svc.command));
+        problems.push(format!(
+            "{case}: {name}.command = {:?}, want {w}",
+            svc.command
+        ));
     }
     if let Some(w) = want.get("entrypoint")
         && svc.entrypoint.as_ref().map(|c| c.value.clone()) != argv(w)
     {
-        problems.push(format!("{case}: {name}.entrypoint = {:?}, want {w}", svc.entrypoint));
+        problems.push(format!(
+            "{case}: {name}.entrypoint = {:?}, want {w}",
+            svc.entrypoint
+        ));
     }
     if let Some(w) = want.get("environment").and_then(J::as_object) {
         let want_env: std::collections::BTreeMap<String, String> = w
@@ -133,17 +160,24 @@ fn check_service(case: &str, svc: &compose::Service, want: &J, problems: &mut Ve
             .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
             .collect();
         if svc.environment != want_env {
-            problems.push(format!("{case}: {name}.environment = {:?}, want {want_env:?}", svc.environment));
+            problems.push(format!(
+                "{case}: {name}.environment = {:?}, want {want_env:?}",
+                svc.environment
+            ));
         }
     }
     if let Some(w) = want.get("volumes")
         && Some(svc.volumes.clone()) != argv(w)
     {
-        problems.push(format!("{case}: {name}.volumes = {:?}, want {w}", svc.volumes));
+        problems.push(format!(
+            "{case}: {name}.volumes = {:?}, want {w}",
+            svc.volumes
+        ));
     }
     if let Some(w) = want.get("healthcheck") {
         let h = svc.healthcheck.clone().unwrap_or_default();
-        let got = serde_json::json!({"interval": h.interval, "timeout": h.timeout, "retries": h.retries});
+        let got =
+            serde_json::json!({"interval": h.interval, "timeout": h.timeout, "retries": h.retries});
         if &got != w {
             problems.push(format!("{case}: {name}.healthcheck = {got}, want {w}"));
         }
@@ -184,6 +218,11 @@ fn compose_fixture_cases_give_the_expected_facts() {
             }
         }
     }
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
     assert!(checked > 100, "only {checked} fact expectations checked");
 }

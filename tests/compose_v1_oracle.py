@@ -17,12 +17,18 @@ from docker.utils import parse_bytes
 from compose.utils import parse_nanoseconds_int
 
 
+def unescape(v):
+    # `config` re-escapes every `$` as `$$` so its output can be loaded again; the container gets
+    # the single `$`.
+    return v.replace("$$", "$") if isinstance(v, str) else v
+
+
 def argv(v):
     if v is None:
         return None
     if isinstance(v, str):
-        return shlex.split(v)
-    return [str(x) for x in v]
+        return shlex.split(unescape(v))
+    return [unescape(str(x)) for x in v]
 
 
 def size(v):
@@ -38,10 +44,10 @@ def main():
             env = dict(e.split("=", 1) if "=" in e else (e, None) for e in env)
         grace = s.get("stop_grace_period")
         out[name] = {
-            "image": s.get("image"),
+            "image": unescape(s.get("image")),
             "command": argv(s.get("command")),
             "entrypoint": argv(s.get("entrypoint")),
-            "environment": {k: str(v) for k, v in env.items() if v is not None},
+            "environment": {k: unescape(str(v)) for k, v in env.items() if v is not None},
             "mem_limit": size(s.get("mem_limit")),
             "memswap_limit": size(s.get("memswap_limit")),
             "mem_reservation": size(s.get("mem_reservation")),

@@ -5,7 +5,8 @@
 //! `COMPOSE_PATH_SEPARATOR`, default `:`), else the first of `compose.yaml`, `compose.yml`,
 //! `docker-compose.yaml`, `docker-compose.yml` in the working directory or the nearest parent,
 //! plus its `*.override.*` file when one sits next to it. The project directory is the first
-//! file's directory and its `.env` feeds interpolation unless `--env-file` was given.
+//! file's directory; its `.env` and the working directory's `.env` (which wins) feed
+//! interpolation unless `--env-file` was given, under the process environment.
 //!
 //! These are the user's project files, not system files, so their paths are taken as written
 //! (relative ones against `Host::cwd`) rather than mapped through `Host::root`.
@@ -123,9 +124,18 @@ pub fn discover_all(ctx: &Ctx) -> Result<Discovered, ReadError> {
 
     let mut env = BTreeMap::new();
     let mut env_source = BTreeMap::new();
+    // Without --env-file, compose-go reads the working directory's `.env` first and, once the
+    // project directory is known, the project's `.env`; a variable already set keeps its value,
+    // so the working directory's file wins. We apply them lowest first.
     let env_files: Vec<PathBuf> = if ctx.inputs.env_files.is_empty() {
-        let dflt = project_dir.join(".env");
-        if dflt.is_file() { vec![dflt] } else { vec![] }
+        let mut v = Vec::new();
+        for dir in [&project_dir, &host.cwd] {
+            let f = super::load::clean(&dir.join(".env"));
+            if f.is_file() && !v.contains(&f) {
+                v.push(f);
+            }
+        }
+        v
     } else {
         ctx.inputs.env_files.iter().map(|p| abs(p)).collect()
     };
