@@ -311,7 +311,9 @@ impl Loader<'_> {
             Some(f) => {
                 let dir = file.parent().unwrap_or(Path::new("."));
                 let other = clean(&dir.join(&f));
-                let top = self.parse_file(&other, other.parent().unwrap_or(dir))?;
+                let top = self
+                    .parse_file(&other, other.parent().unwrap_or(dir))
+                    .map_err(|err| format!("{}: extends: {err}", ext.at()))?;
                 let Some(other_services) = top.get("services").cloned() else {
                     return Err(format!("{}: {f} has no services to extend", ext.at()));
                 };
@@ -400,7 +402,9 @@ impl Loader<'_> {
                 unset: Vec::new(),
                 files: Vec::new(),
             };
-            let included = sub.load_files(&files, &inc_dir, depth + 1)?;
+            let included = sub
+                .load_files(&files, &inc_dir, depth + 1)
+                .map_err(|err| format!("{}: include: {err}", e.at()))?;
             self.unset.extend(sub.unset);
             for f in sub.files {
                 if !self.files.contains(&f) {
