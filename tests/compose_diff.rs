@@ -68,6 +68,9 @@ fn v1_config(ctx: &Ctx) -> Result<J, String> {
     for p in &ctx.inputs.profiles {
         cmd.args(["--profile", p]);
     }
+    for f in &ctx.inputs.env_files {
+        cmd.arg("--env-file").arg(f);
+    }
     for f in &ctx.inputs.compose_files {
         cmd.arg("-f").arg(f);
     }
