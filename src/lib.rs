@@ -4,5 +4,6 @@
 //! Parsing arguments and loading rules touch nothing on the host; rules see only [`facts::Facts`].
 
 pub mod compose;
+pub mod docker;
 pub mod facts;
 pub mod probe;

@@ -34,11 +34,18 @@ pub struct Ctx {
 /// Every probe group, in dependency order: later groups may read facts of earlier ones
 /// (effective memory needs the cgroup limit, which needs the host total).
 pub fn groups() -> Vec<Group> {
-    vec![Group {
-        name: "compose",
-        facts: crate::compose::FACTS,
-        collect: crate::compose::collect,
-    }]
+    vec![
+        Group {
+            name: "compose",
+            facts: crate::compose::FACTS,
+            collect: crate::compose::collect,
+        },
+        Group {
+            name: "docker",
+            facts: crate::docker::FACTS,
+            collect: crate::docker::collect,
+        },
+    ]
 }
 
 /// The fact tables of every group, for the registry.
