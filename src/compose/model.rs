@@ -28,6 +28,45 @@ pub struct Project {
     pub inactive: Vec<String>,
 }
 
+impl Project {
+    /// The services that run `program` (`gunicorn`, `postgres`): the program is a word of the
+    /// entrypoint or command (by file name, so `/usr/local/bin/gunicorn` and `python -m gunicorn`
+    /// count, and `sh -c "exec gunicorn …"` is searched too), or the image's name says so
+    /// (`postgres:16`, `bitnami/postgresql`; a sidecar such as `pg_dump` on a postgres image also
+    /// matches, so callers should prefer a command match). In name order.
+    pub fn services_running(&self, program: &str) -> Vec<&Service> {
+        self.services.values().filter(|s| s.runs(program)).collect()
+    }
+}
+
+impl Service {
+    /// See [`Project::services_running`].
+    pub fn runs(&self, program: &str) -> bool {
+        let words = self
+            .entrypoint
+            .iter()
+            .chain(self.command.iter())
+            .flat_map(|a| a.value.iter());
+        for w in words {
+            // `sh -c "exec gunicorn -w 3 app:app"` carries the program inside one word.
+            let hit = w
+                .split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|')
+                .any(|part| part.rsplit('/').next() == Some(program));
+            if hit {
+                return true;
+            }
+        }
+        self.image.as_ref().is_some_and(|i| {
+            let repo = i.value.split('@').next().unwrap_or_default();
+            let repo = repo
+                .rsplit_once(':')
+                .map_or(repo, |(r, tag)| if tag.contains('/') { repo } else { r });
+            let name = repo.rsplit('/').next().unwrap_or_default();
+            name == program || name.starts_with(program)
+        })
+    }
+}
+
 /// One service, as the container will be created.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Service {
@@ -380,6 +419,40 @@ pub fn shell_join(argv: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn svc(image: Option<&str>, command: Option<&str>) -> Service {
+        Service {
+            image: image.map(|v| Sourced {
+                value: v.to_string(),
+                at: String::new(),
+            }),
+            command: command.map(|c| Sourced {
+                value: shell_split(c).unwrap(),
+                at: String::new(),
+            }),
+            ..Service::default()
+        }
+    }
+
+    #[test]
+    fn finds_the_service_running_a_program() {
+        assert!(svc(Some("app:1"), Some("gunicorn -w 3 app:app")).runs("gunicorn"));
+        assert!(svc(None, Some("/venv/bin/gunicorn app:app")).runs("gunicorn"));
+        assert!(svc(Some("app"), Some("python -m gunicorn app:app")).runs("gunicorn"));
+        assert!(
+            svc(
+                Some("app"),
+                Some("sh -c 'migrate && exec gunicorn app:app'")
+            )
+            .runs("gunicorn")
+        );
+        assert!(!svc(Some("app"), Some("celery worker")).runs("gunicorn"));
+        assert!(svc(Some("postgres:16-alpine"), None).runs("postgres"));
+        assert!(svc(Some("docker.io/bitnami/postgresql:15"), None).runs("postgres"));
+        assert!(svc(Some("localhost:5000/postgres"), None).runs("postgres"));
+        assert!(!svc(Some("redis:7"), None).runs("postgres"));
+        assert!(svc(Some("postgres:16"), Some("postgres -c shared_buffers=1GB")).runs("postgres"));
+    }
 
     #[test]
     fn shell_split_like_go_shellwords() {
