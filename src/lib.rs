@@ -3,7 +3,14 @@
 //! The pipeline (see DESIGN.md): cli → discover → rules::load → plan → probe → engine → report.
 //! Parsing arguments and loading rules touch nothing on the host; rules see only [`facts::Facts`].
 
+pub mod app;
+pub mod cli;
 pub mod compose;
+pub mod diag;
 pub mod docker;
+pub mod docs;
+pub mod engine;
 pub mod facts;
 pub mod probe;
+pub mod report;
+pub mod rules;

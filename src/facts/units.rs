@@ -38,6 +38,17 @@ pub fn duration(secs: f64) -> String {
     }
     #[allow(clippy::cast_possible_truncation)]
     let whole = secs.round() as i64;
+    if whole >= 2 * 86_400 {
+        return format!("{} d", whole / 86_400);
+    }
+    if whole >= 2 * 3600 {
+        let (h, m) = (whole / 3600, (whole % 3600) / 60);
+        return if m == 0 {
+            format!("{h} h")
+        } else {
+            format!("{h} h {m} min")
+        };
+    }
     let (m, s) = (whole / 60, whole % 60);
     if s == 0 {
         format!("{m} min")
@@ -72,5 +83,7 @@ mod tests {
         assert_eq!(duration(30.0), "30 s");
         assert_eq!(duration(150.0), "2 min 30 s");
         assert_eq!(duration(0.25), "250 ms");
+        assert_eq!(duration(86_400.0), "24 h");
+        assert_eq!(duration(3.0 * 86_400.0), "3 d");
     }
 }

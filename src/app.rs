@@ -1,0 +1,299 @@
+//! Runs one command end to end and returns the exit status; `main` only maps I/O errors.
+//!
+//! Output goes to the writers given, so tests can run whole commands in-process.
+
+use crate::cli::{Cli, Command, Common, FactsArgs, RulesCommand};
+use crate::diag::{self, Diagnostic};
+use crate::engine::{self, Selection};
+use crate::facts::{self, Facts, Snapshot};
+use crate::probe::{self, Ctx, Host, Inputs};
+use crate::report::{self, Format, Run};
+use crate::rules::{self, RuleSet};
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+/// Exit statuses (DESIGN.md).
+pub const OK: i32 = 0;
+pub const FINDINGS: i32 = 1;
+pub const ERROR: i32 = 2;
+
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<i32> {
+    match cli.command {
+        None => check(&cli.common, out, err),
+        Some(Command::Check(c)) => check(&merge(&cli.common, c), out, err),
+        Some(Command::Facts(f)) => facts_cmd(&cli.common, f, out, err),
+        Some(Command::Rules(r)) => rules_cmd(r, out, err),
+    }
+}
+
+/// Options given before the subcommand still count (`headroom --format json check`).
+fn merge(top: &Common, sub: Common) -> Common {
+    let mut c = sub;
+    macro_rules! take_vec {
+        ($($f:ident),*) => {$( if c.$f.is_empty() { c.$f = top.$f.clone(); } )*};
+    }
+    take_vec!(compose, env_file, profile, log, url, rules, only, ignore);
+    macro_rules! take_opt {
+        ($($f:ident),*) => {$( if c.$f.is_none() { c.$f = top.$f.clone(); } )*};
+    }
+    take_opt!(gunicorn_cmd, postgres, postgres_conf, facts, root);
+    c.strict |= top.strict;
+    c.verbose |= top.verbose;
+    c.timings |= top.timings;
+    c
+}
+
+fn fail_with(err: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<i32> {
+    err.write_all(diag::render_all(diags).as_bytes())?;
+    Ok(ERROR)
+}
+
+fn load_rules(c: &Common, err: &mut dyn Write) -> std::io::Result<Result<RuleSet, i32>> {
+    match rules::load(&c.rules) {
+        Ok(r) => Ok(Ok(r)),
+        Err(d) => fail_with(err, &d).map(Err),
+    }
+}
+
+fn timeout(c: &Common) -> Duration {
+    if c.timeout.is_finite() && c.timeout > 0.0 {
+        Duration::from_secs_f64(c.timeout.min(3600.0))
+    } else {
+        Duration::from_secs(3)
+    }
+}
+
+/// The host and inputs this run looks at.
+fn context(c: &Common) -> Ctx {
+    let mut host = Host::live(timeout(c));
+    if let Some(root) = &c.root {
+        host.root.clone_from(root);
+        host.live = false;
+    }
+    let inputs = Inputs {
+        gunicorn_cmd: c.gunicorn_cmd.clone(),
+        postgres_conf: c.postgres_conf.clone(),
+        postgres_url: c.postgres.clone(),
+        postgres_url_source: c.postgres.as_ref().map(|_| "--postgres".to_string()),
+        compose_files: c.compose.clone(),
+        env_files: c.env_file.clone(),
+        profiles: c.profile.clone(),
+        logs: c.log.clone(),
+        urls: c.url.clone(),
+        procfile: None,
+    };
+    Ctx { host, inputs }
+}
+
+/// Reads a facts snapshot. A newer schema is refused: its facts may mean something else.
+#[allow(clippy::result_large_err)] // a cold path that ends the run
+pub fn read_snapshot(path: &Path) -> Result<Facts, Diagnostic> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::new(
+            "facts-file",
+            &shown,
+            format!("cannot read: {}", probe::host::describe(&e)),
+        )
+    })?;
+    let snap: Snapshot = serde_json::from_str(&text).map_err(|e| {
+        Diagnostic::new(
+            "facts-file",
+            &shown,
+            format!("not a headroom facts snapshot: {e}"),
+        )
+        .at(&text, e.line(), e.column(), 1)
+        .help(Some(
+            "create one with `headroom facts --format json > facts.json`".into(),
+        ))
+    })?;
+    if snap.schema > facts::SCHEMA {
+        return Err(Diagnostic::new(
+            "facts-file",
+            &shown,
+            format!(
+                "facts schema {} is newer than this headroom reads (schema {}; written by headroom {})",
+                snap.schema,
+                facts::SCHEMA,
+                snap.headroom
+            ),
+        )
+        .help(Some("upgrade headroom to replay this snapshot".into())));
+    }
+    Ok(snap.facts)
+}
+
+/// Probes (or replays) the facts the given rules need.
+fn gather(
+    c: &Common,
+    needed: Option<&std::collections::BTreeSet<String>>,
+    err: &mut dyn Write,
+) -> std::io::Result<Result<(Facts, String), i32>> {
+    if let Some(path) = &c.facts {
+        return match read_snapshot(path) {
+            Ok(f) => Ok(Ok((f, format!("facts from {}", path.display())))),
+            Err(d) => fail_with(err, &[d]).map(Err),
+        };
+    }
+    let ctx = context(c);
+    let (facts, timings) = probe::collect(&ctx, needed);
+    if c.timings {
+        for t in &timings {
+            writeln!(
+                err,
+                "timing: {:<10} {:>8.3} ms",
+                t.probe,
+                t.took.as_secs_f64() * 1000.0
+            )?;
+        }
+    }
+    let subject = match &c.root {
+        Some(r) => format!("host tree {}", r.display()),
+        None => "this machine".to_string(),
+    };
+    Ok(Ok((facts, subject)))
+}
+
+fn check(c: &Common, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<i32> {
+    let all = match load_rules(c, err)? {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let sel = Selection {
+        only: c.only.clone(),
+        ignore: c.ignore.clone(),
+    };
+    let unmatched = sel.unmatched(&all);
+    if !unmatched.is_empty() {
+        let d: Vec<Diagnostic> = unmatched
+            .iter()
+            .map(|k| {
+                Diagnostic::new(
+                    "argument",
+                    "--only/--ignore",
+                    format!("`{k}` names no rule and no area"),
+                )
+                .help(Some(
+                    "`headroom rules list` shows every rule id and area".into(),
+                ))
+            })
+            .collect();
+        return fail_with(err, &d);
+    }
+    let rules = sel.apply(&all);
+    let needed = rules.needed_facts();
+    let (facts, subject) = match gather(c, Some(&needed), err)? {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
+    };
+    let findings = engine::evaluate(&rules, &facts, &sel);
+    let summary = engine::summarize(&findings);
+    let run = Run {
+        findings,
+        summary,
+        facts,
+        rules_version: rules.version.clone(),
+        subject,
+    };
+    let text = match c.format {
+        Format::Human => report::human::render(&run, c.verbose),
+        Format::Json => report::json::render(&run),
+        Format::Markdown => report::markdown::render(&run),
+        Format::Junit => report::junit::render(&run, c.strict),
+        Format::Prometheus => report::prometheus::render(&run),
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(engine::exit_code(&summary, c.strict))
+}
+
+fn facts_cmd(
+    top: &Common,
+    f: FactsArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<i32> {
+    let c = merge(top, f.common);
+    if f.list {
+        let mut s = String::new();
+        for spec in facts::registry() {
+            let unit = spec
+                .unit
+                .map(|u| {
+                    format!(
+                        " {}",
+                        serde_json::to_string(&u)
+                            .unwrap_or_default()
+                            .trim_matches('"')
+                    )
+                })
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "{:<44} {}{unit}\n    {}\n",
+                spec.name,
+                spec.ty.name(),
+                spec.help
+            ));
+        }
+        out.write_all(s.as_bytes())?;
+        return Ok(OK);
+    }
+    let (facts, _) = match gather(&c, None, err)? {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
+    };
+    let text = match c.format {
+        Format::Json => report::json::render_facts(&Snapshot::new(facts)),
+        _ => report::human::render_facts(&facts),
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(OK)
+}
+
+fn rules_cmd(r: RulesCommand, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<i32> {
+    match r {
+        RulesCommand::List { rules } => {
+            let set = match rules::load(&rules) {
+                Ok(s) => s,
+                Err(d) => return fail_with(err, &d),
+            };
+            for rule in &set.rules {
+                writeln!(
+                    out,
+                    "{:<7} {:<9} {:<40} {}",
+                    rule.id, rule.area, rule.name, rule.summary
+                )?;
+            }
+            Ok(OK)
+        }
+        RulesCommand::Explain { id, rules } => {
+            let set = match rules::load(&rules) {
+                Ok(s) => s,
+                Err(d) => return fail_with(err, &d),
+            };
+            let Some(rule) = set.get(&id) else {
+                return fail_with(
+                    err,
+                    &[
+                        Diagnostic::new("argument", "rules explain", format!("no rule `{id}`"))
+                            .help(Some("`headroom rules list` shows every rule".into())),
+                    ],
+                );
+            };
+            out.write_all(crate::docs::explain(rule).as_bytes())?;
+            Ok(OK)
+        }
+        RulesCommand::Lint { dir } => match rules::load_dir(&dir) {
+            Ok(set) => {
+                writeln!(
+                    out,
+                    "{}: {} rules, no problems",
+                    dir.display(),
+                    set.rules.len()
+                )?;
+                Ok(OK)
+            }
+            Err(d) => fail_with(err, &d),
+        },
+    }
+}

@@ -1,0 +1,180 @@
+//! The engine: select rules, plan the facts they need, and judge facts into findings.
+//!
+//! Rules see only `Facts`. For each rule the outcomes are tried in order and the first whose
+//! condition holds decides. A condition that needs an unknown fact makes the rule *skip* with
+//! that fact's reason: headroom never passes what it could not see.
+
+use crate::facts::{Facts, Value};
+use crate::rules::condition::EvalError;
+use crate::rules::{Rule, RuleSet, Status};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One rule's verdict.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub name: String,
+    pub area: String,
+    pub status: Status,
+    pub message: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub remediation: String,
+    /// The facts the verdict rests on, with their values (`null` when unknown).
+    pub facts: BTreeMap<String, Option<Value>>,
+    /// True when the user passed `--ignore` for this rule: shown, not counted.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ignored: bool,
+}
+
+/// Which rules run: `--only` and `--ignore`, by id (case-insensitive) or by area name.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub only: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+fn matches(rule: &Rule, key: &str) -> bool {
+    rule.id.eq_ignore_ascii_case(key) || rule.area.eq_ignore_ascii_case(key)
+}
+
+impl Selection {
+    /// Every `--only`/`--ignore` entry that names no rule and no area: a typo the user must hear of.
+    pub fn unmatched(&self, rules: &RuleSet) -> Vec<String> {
+        self.only
+            .iter()
+            .chain(&self.ignore)
+            .filter(|k| !rules.rules.iter().any(|r| matches(r, k)))
+            .cloned()
+            .collect()
+    }
+
+    /// The rules that run (ignored ones included: they are shown as ignored).
+    pub fn apply(&self, rules: &RuleSet) -> RuleSet {
+        let kept = rules
+            .rules
+            .iter()
+            .filter(|r| self.only.is_empty() || self.only.iter().any(|k| matches(r, k)))
+            .cloned()
+            .collect();
+        RuleSet {
+            rules: kept,
+            version: rules.version.clone(),
+        }
+    }
+
+    fn ignores(&self, rule: &Rule) -> bool {
+        self.ignore.iter().any(|k| matches(rule, k))
+    }
+}
+
+/// Judges every rule. Findings keep the rule order (by id); reports group them by area.
+pub fn evaluate(rules: &RuleSet, facts: &Facts, sel: &Selection) -> Vec<Finding> {
+    rules
+        .rules
+        .iter()
+        .map(|r| {
+            let mut f = judge(r, facts);
+            f.ignored = sel.ignores(r);
+            f
+        })
+        .collect()
+}
+
+/// Applies one rule to the facts.
+pub fn judge(rule: &Rule, facts: &Facts) -> Finding {
+    let mut read = BTreeSet::new();
+    let mut verdict: Option<(Status, String)> = None;
+    for o in &rule.outcomes {
+        let holds = match o.condition() {
+            None => Ok(true),
+            Some(Ok(c)) => c.holds(facts, &mut read),
+            Some(Err(e)) => Err(EvalError::Failed(format!("invalid condition: {e}"))),
+        };
+        match holds {
+            Ok(true) => {
+                let msg = match o.template() {
+                    Ok(t) => t.render(facts, &mut read),
+                    Err(e) => format!("(invalid message: {e})"),
+                };
+                verdict = Some((o.status, msg));
+                break;
+            }
+            Ok(false) => {}
+            Err(EvalError::Unknown(name)) => {
+                verdict = Some((
+                    Status::Skip,
+                    format!("{name} is unknown: {}", facts.why_unknown(&name)),
+                ));
+                break;
+            }
+            Err(EvalError::Failed(m)) => {
+                verdict = Some((Status::Skip, format!("cannot evaluate: {m}")));
+                break;
+            }
+        }
+    }
+    // The loader guarantees a catch-all last outcome; this only guards hand-built rule sets.
+    let (status, message) = verdict.unwrap_or((Status::Skip, "no outcome matched".to_string()));
+    let remediation = if matches!(status, Status::Warn | Status::Fail) {
+        rule.remediation.trim_end().to_string()
+    } else {
+        String::new()
+    };
+    Finding {
+        id: rule.id.clone(),
+        name: rule.name.clone(),
+        area: rule.area.clone(),
+        status,
+        message,
+        remediation,
+        facts: read
+            .into_iter()
+            .map(|n| {
+                let v = facts.value(&n).cloned();
+                (n, v)
+            })
+            .collect(),
+        ignored: false,
+    }
+}
+
+/// Counts per status, ignored findings left out.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub pass: usize,
+    pub info: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub skip: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub ignored: usize,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+pub fn summarize(findings: &[Finding]) -> Summary {
+    let mut s = Summary::default();
+    for f in findings {
+        if f.ignored {
+            s.ignored += 1;
+            continue;
+        }
+        match f.status {
+            Status::Pass => s.pass += 1,
+            Status::Info => s.info += 1,
+            Status::Warn => s.warn += 1,
+            Status::Fail => s.fail += 1,
+            Status::Skip => s.skip += 1,
+        }
+    }
+    s
+}
+
+/// Exit status per DESIGN.md: 1 on a failure (or a warning with `--strict`), else 0.
+pub fn exit_code(summary: &Summary, strict: bool) -> i32 {
+    i32::from(summary.fail > 0 || (strict && summary.warn > 0))
+}

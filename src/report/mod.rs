@@ -1,0 +1,35 @@
+//! Reports: render findings (and the facts behind them) in the format the user asked for.
+//!
+//! One renderer per file, each a pure function from a [`Run`] to text, so every format can be
+//! snapshot-tested on the same fixed findings.
+
+pub mod human;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod prometheus;
+
+use crate::engine::{Finding, Summary};
+use crate::facts::Facts;
+
+/// Output formats of `check` (and `facts`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+    Markdown,
+    Junit,
+    Prometheus,
+}
+
+/// Everything a renderer may show about one run.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    pub facts: Facts,
+    pub rules_version: String,
+    /// Where the facts came from: "this machine" or "facts file X".
+    pub subject: String,
+}

@@ -1,0 +1,650 @@
+//! Rule conditions: evalexpr syntax, type-checked against the fact registry when rules load.
+//!
+//! evalexpr (a maintained crate, pinned exactly) parses the expression; this module checks its
+//! operator tree against the registry and evaluates it. We evaluate the tree ourselves rather than
+//! through `evalexpr::eval` for three reasons measured on evalexpr 13.1: it does not
+//! short-circuit `&&`/`||` (so `false && unknown.fact` could not be decided), it answers
+//! `30 == 30.0` with `false` (int and float facts must compare as numbers), and it answers
+//! `"x" == 1` with `false` instead of an error. The semantics kept are evalexpr's own otherwise:
+//! checked i64 arithmetic, integer division truncates, int and float mix as floats.
+
+use crate::facts::{FactType, Facts, Value, lookup};
+use evalexpr::{DefaultNumericTypes, Node, Operator};
+use std::collections::BTreeSet;
+
+type N = Node<DefaultNumericTypes>;
+type EValue = evalexpr::Value<DefaultNumericTypes>;
+
+/// Names usable in conditions that are not facts.
+pub const CONSTANTS: &[(&str, i64)] = &[
+    ("KiB", 1 << 10),
+    ("MiB", 1 << 20),
+    ("GiB", 1 << 30),
+    ("TiB", 1 << 40),
+];
+
+/// Functions conditions may call.
+pub const FUNCTIONS: &[&str] = &["min", "max", "abs", "floor", "ceil", "round", "if"];
+
+/// A parsed, type-checked condition.
+#[derive(Clone, Debug)]
+pub struct Condition {
+    pub text: String,
+    tree: N,
+    /// Every fact name the condition reads.
+    pub facts: BTreeSet<String>,
+}
+
+/// The static type of a subexpression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ty {
+    Int,
+    Float,
+    Bool,
+    Str,
+}
+
+impl Ty {
+    fn name(self) -> &'static str {
+        match self {
+            Ty::Int => "int",
+            Ty::Float => "float",
+            Ty::Bool => "bool",
+            Ty::Str => "string",
+        }
+    }
+    fn numeric(self) -> bool {
+        matches!(self, Ty::Int | Ty::Float)
+    }
+    fn of(ft: FactType) -> Ty {
+        match ft {
+            FactType::Int => Ty::Int,
+            FactType::Float => Ty::Float,
+            FactType::Bool => Ty::Bool,
+            FactType::Str => Ty::Str,
+        }
+    }
+}
+
+/// A problem found in an expression, with the fragment it is about so the caller can point at it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExprError {
+    pub message: String,
+    /// Text to point the caret at inside the expression (an identifier), if any.
+    pub at: Option<String>,
+    pub help: Option<String>,
+}
+
+impl ExprError {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            at: None,
+            help: None,
+        }
+    }
+}
+
+/// Parses and type-checks `text`; `want` is the type the whole expression must have.
+pub fn compile(text: &str, want: Option<Ty>) -> Result<(N, Ty, BTreeSet<String>), ExprError> {
+    let tree = evalexpr::build_operator_tree::<DefaultNumericTypes>(text)
+        .map_err(|e| ExprError::new(format!("cannot parse expression: {e}")))?;
+    let mut facts = BTreeSet::new();
+    let ty = infer(&tree, &mut facts)?;
+    if let Some(w) = want
+        && ty != w
+    {
+        return Err(ExprError::new(format!(
+            "the condition has type {}, but a condition must be a bool (a comparison like `x < 1 * GiB`)",
+            ty.name()
+        )));
+    }
+    Ok((tree, ty, facts))
+}
+
+impl Condition {
+    pub fn parse(text: &str) -> Result<Self, ExprError> {
+        let (tree, _, facts) = compile(text, Some(Ty::Bool))?;
+        Ok(Self {
+            text: text.to_string(),
+            tree,
+            facts,
+        })
+    }
+
+    /// Evaluates against the facts. `Err(Unknown)` names the first unknown fact on the path
+    /// actually taken (short-circuit), which makes the rule skip.
+    pub fn holds(&self, facts: &Facts, read: &mut BTreeSet<String>) -> Result<bool, EvalError> {
+        match eval(&self.tree, facts, read)? {
+            V::Bool(b) => Ok(b),
+            other => Err(EvalError::Failed(format!(
+                "condition gave {other:?}, not a bool"
+            ))),
+        }
+    }
+}
+
+fn children_of_root(n: &N) -> Result<&N, ExprError> {
+    match n.children() {
+        [one] => Ok(one),
+        [] => Err(ExprError::new("empty expression")),
+        _ => Err(ExprError::new(
+            "several expressions in one: separate conditions with && or ||",
+        )),
+    }
+}
+
+/// The argument nodes of a function call: evalexpr gives one child, a tuple for several args.
+fn call_args(n: &N) -> Vec<&N> {
+    let mut out = Vec::new();
+    for c in n.children() {
+        let inner = if matches!(c.operator(), Operator::RootNode) && c.children().len() == 1 {
+            &c.children()[0]
+        } else {
+            c
+        };
+        if matches!(inner.operator(), Operator::Tuple) {
+            out.extend(inner.children().iter());
+        } else {
+            out.push(inner);
+        }
+    }
+    out
+}
+
+fn did_you_mean(name: &str) -> Option<String> {
+    let best = crate::facts::registry()
+        .iter()
+        .map(|s| (strsim(name, s.name), s.name))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)?;
+    Some(format!(
+        "did you mean `{}`? (`headroom facts --list` shows every fact)",
+        best.1
+    ))
+}
+
+/// Levenshtein distance, for "did you mean".
+fn strsim(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn infer(n: &N, facts: &mut BTreeSet<String>) -> Result<Ty, ExprError> {
+    use Operator as O;
+    let kids = n.children();
+    let bin = |facts: &mut BTreeSet<String>| -> Result<(Ty, Ty), ExprError> {
+        match kids {
+            [a, b] => Ok((infer(a, facts)?, infer(b, facts)?)),
+            _ => Err(ExprError::new(format!("`{n}` needs two operands"))),
+        }
+    };
+    match n.operator() {
+        O::RootNode => infer(children_of_root(n)?, facts),
+        O::Const { value } => match value {
+            EValue::Int(_) => Ok(Ty::Int),
+            EValue::Float(_) => Ok(Ty::Float),
+            EValue::Boolean(_) => Ok(Ty::Bool),
+            EValue::String(_) => Ok(Ty::Str),
+            _ => Err(ExprError::new(format!("unsupported constant `{n}`"))),
+        },
+        O::VariableIdentifierRead { identifier } => {
+            if CONSTANTS.iter().any(|(c, _)| c == identifier) {
+                return Ok(Ty::Int);
+            }
+            match lookup(identifier) {
+                Some(spec) => {
+                    facts.insert(identifier.clone());
+                    Ok(Ty::of(spec.ty))
+                }
+                None => Err(ExprError {
+                    message: format!("unknown fact `{identifier}`"),
+                    at: Some(identifier.clone()),
+                    help: did_you_mean(identifier)
+                        .or_else(|| Some("`headroom facts --list` shows every fact".to_string())),
+                }),
+            }
+        }
+        O::Add | O::Sub | O::Mul | O::Div | O::Mod | O::Exp => {
+            let (a, b) = bin(facts)?;
+            if matches!(n.operator(), O::Add) && a == Ty::Str && b == Ty::Str {
+                return Ok(Ty::Str);
+            }
+            if !a.numeric() || !b.numeric() {
+                return Err(type_error(n, a, b, "arithmetic needs numbers"));
+            }
+            if matches!(n.operator(), O::Exp) || a == Ty::Float || b == Ty::Float {
+                Ok(Ty::Float)
+            } else {
+                Ok(Ty::Int)
+            }
+        }
+        O::Neg => match kids {
+            [a] => {
+                let t = infer(a, facts)?;
+                if t.numeric() {
+                    Ok(t)
+                } else {
+                    Err(ExprError::new(format!(
+                        "`{n}`: cannot negate a {}",
+                        t.name()
+                    )))
+                }
+            }
+            _ => Err(ExprError::new(format!("`{n}` needs one operand"))),
+        },
+        O::Eq | O::Neq => {
+            let (a, b) = bin(facts)?;
+            if a == b || (a.numeric() && b.numeric()) {
+                Ok(Ty::Bool)
+            } else {
+                Err(type_error(n, a, b, "compares values of different types"))
+            }
+        }
+        O::Lt | O::Gt | O::Leq | O::Geq => {
+            let (a, b) = bin(facts)?;
+            if (a.numeric() && b.numeric()) || (a == Ty::Str && b == Ty::Str) {
+                Ok(Ty::Bool)
+            } else {
+                Err(type_error(n, a, b, "orders values of different types"))
+            }
+        }
+        O::And | O::Or => {
+            let (a, b) = bin(facts)?;
+            if a == Ty::Bool && b == Ty::Bool {
+                Ok(Ty::Bool)
+            } else {
+                Err(type_error(n, a, b, "&& and || need bools on both sides"))
+            }
+        }
+        O::Not => match kids {
+            [a] => match infer(a, facts)? {
+                Ty::Bool => Ok(Ty::Bool),
+                t => Err(ExprError::new(format!(
+                    "type mismatch in `{}`: ! needs a bool, got {}",
+                    infix(n),
+                    t.name()
+                ))),
+            },
+            _ => Err(ExprError::new(format!("`{n}` needs one operand"))),
+        },
+        O::FunctionIdentifier { identifier } => infer_call(n, identifier, facts),
+        O::Tuple => Err(ExprError::new(format!(
+            "a tuple `{n}` is not a value in a condition"
+        ))),
+        _ => Err(ExprError::new(format!(
+            "`{n}` is not allowed in a condition (no assignments or `;` chains)"
+        ))),
+    }
+}
+
+fn infer_call(n: &N, name: &str, facts: &mut BTreeSet<String>) -> Result<Ty, ExprError> {
+    let args = call_args(n);
+    let tys: Vec<Ty> = args
+        .iter()
+        .map(|a| infer(a, facts))
+        .collect::<Result<_, _>>()?;
+    let bad = |why: &str| ExprError::new(format!("`{n}`: {why}"));
+    match name {
+        "min" | "max" => {
+            if tys.len() < 2 || !tys.iter().all(|t| t.numeric()) {
+                return Err(bad("needs two or more numbers"));
+            }
+            Ok(if tys.contains(&Ty::Float) {
+                Ty::Float
+            } else {
+                Ty::Int
+            })
+        }
+        "abs" => match tys.as_slice() {
+            [t] if t.numeric() => Ok(*t),
+            _ => Err(bad("needs one number")),
+        },
+        "floor" | "ceil" | "round" => match tys.as_slice() {
+            [t] if t.numeric() => Ok(Ty::Int),
+            _ => Err(bad("needs one number")),
+        },
+        "if" => match tys.as_slice() {
+            [Ty::Bool, a, b] if a == b => Ok(*a),
+            [Ty::Bool, a, b] if a.numeric() && b.numeric() => Ok(Ty::Float),
+            _ => Err(bad("needs (bool, value, value of the same type)")),
+        },
+        _ => Err(ExprError {
+            message: format!("unknown function `{name}`"),
+            at: Some(name.to_string()),
+            help: Some(format!("functions: {}", FUNCTIONS.join(", "))),
+        }),
+    }
+}
+
+fn type_error(n: &N, a: Ty, b: Ty, why: &str) -> ExprError {
+    ExprError {
+        message: format!(
+            "type mismatch in `{}`: {why} ({} and {})",
+            infix(n),
+            a.name(),
+            b.name()
+        ),
+        at: first_leaf(n),
+        help: Some("sizes are int bytes (write `512 * MiB`), durations float seconds; `headroom facts --list` gives each fact's type".into()),
+    }
+}
+
+/// The expression as written (evalexpr's `Display` prints operators in prefix form).
+pub fn infix(n: &N) -> String {
+    use Operator as O;
+    let k = n.children();
+    let op = match n.operator() {
+        O::RootNode => {
+            return match k {
+                [one] => infix(one),
+                _ => k.iter().map(infix).collect::<Vec<_>>().join(", "),
+            };
+        }
+        O::Const { value } => return value.to_string(),
+        O::VariableIdentifierRead { identifier } => return identifier.clone(),
+        O::FunctionIdentifier { identifier } => {
+            let args: Vec<String> = call_args(n).into_iter().map(infix).collect();
+            return format!("{identifier}({})", args.join(", "));
+        }
+        O::Not => return format!("!{}", k.first().map(infix).unwrap_or_default()),
+        O::Neg => return format!("-{}", k.first().map(infix).unwrap_or_default()),
+        O::Add => "+",
+        O::Sub => "-",
+        O::Mul => "*",
+        O::Div => "/",
+        O::Mod => "%",
+        O::Exp => "^",
+        O::Eq => "==",
+        O::Neq => "!=",
+        O::Lt => "<",
+        O::Gt => ">",
+        O::Leq => "<=",
+        O::Geq => ">=",
+        O::And => "&&",
+        O::Or => "||",
+        _ => return n.to_string(),
+    };
+    match k {
+        [a, b] => format!("{} {op} {}", infix(a), infix(b)),
+        _ => n.to_string(),
+    }
+}
+
+/// The first operand as written, for pointing a caret at.
+fn first_leaf(n: &N) -> Option<String> {
+    match n.operator() {
+        Operator::VariableIdentifierRead { identifier } => Some(identifier.clone()),
+        Operator::Const { value } => Some(value.to_string()),
+        _ => n.children().iter().find_map(first_leaf),
+    }
+}
+
+/// A run-time value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum V {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Str(String),
+}
+
+impl V {
+    #[allow(clippy::cast_precision_loss)]
+    fn f(&self) -> Option<f64> {
+        match self {
+            V::Int(i) => Some(*i as f64),
+            V::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        match self {
+            V::Int(i) => Value::Int(*i),
+            V::Float(f) => Value::Float(*f),
+            V::Bool(b) => Value::Bool(*b),
+            V::Str(s) => Value::Str(s.clone()),
+        }
+    }
+}
+
+/// Why a condition could not be decided.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EvalError {
+    /// A fact on the evaluated path is unknown; carries its name.
+    Unknown(String),
+    /// Arithmetic failed (overflow, division by zero).
+    Failed(String),
+}
+
+/// Evaluates an expression tree; shared with message templates.
+pub fn eval(n: &N, facts: &Facts, read: &mut BTreeSet<String>) -> Result<V, EvalError> {
+    use Operator as O;
+    let kids = n.children();
+    let fail = |m: String| EvalError::Failed(m);
+    match n.operator() {
+        O::RootNode => match kids {
+            [one] => eval(one, facts, read),
+            _ => Err(fail("empty expression".into())),
+        },
+        O::Const { value } => Ok(match value {
+            EValue::Int(i) => V::Int(*i),
+            EValue::Float(f) => V::Float(*f),
+            EValue::Boolean(b) => V::Bool(*b),
+            EValue::String(s) => V::Str(s.clone()),
+            other => return Err(fail(format!("unsupported constant {other}"))),
+        }),
+        O::VariableIdentifierRead { identifier } => {
+            if let Some((_, v)) = CONSTANTS.iter().find(|(c, _)| c == identifier) {
+                return Ok(V::Int(*v));
+            }
+            read.insert(identifier.clone());
+            fact_value(facts, identifier)
+        }
+        O::And | O::Or => {
+            let [a, b] = kids else {
+                return Err(fail(format!("`{n}` needs two operands")));
+            };
+            let is_and = matches!(n.operator(), O::And);
+            match eval(a, facts, read)? {
+                V::Bool(x) if x != is_and => Ok(V::Bool(x)),
+                V::Bool(_) => eval(b, facts, read),
+                other => Err(fail(format!("{other:?} is not a bool"))),
+            }
+        }
+        O::Not => match kids {
+            [a] => match eval(a, facts, read)? {
+                V::Bool(b) => Ok(V::Bool(!b)),
+                other => Err(fail(format!("{other:?} is not a bool"))),
+            },
+            _ => Err(fail(format!("`{n}` needs one operand"))),
+        },
+        O::Neg => match kids {
+            [a] => match eval(a, facts, read)? {
+                V::Int(i) => i
+                    .checked_neg()
+                    .map(V::Int)
+                    .ok_or_else(|| fail(format!("overflow in `{n}`"))),
+                V::Float(f) => Ok(V::Float(-f)),
+                other => Err(fail(format!("cannot negate {other:?}"))),
+            },
+            _ => Err(fail(format!("`{n}` needs one operand"))),
+        },
+        O::FunctionIdentifier { identifier } => call(n, identifier, facts, read),
+        op => {
+            let [a, b] = kids else {
+                return Err(fail(format!("`{n}` is not allowed in a condition")));
+            };
+            let (a, b) = (eval(a, facts, read)?, eval(b, facts, read)?);
+            binary(op, &a, &b).map_err(|m| fail(format!("{m} in `{n}`")))
+        }
+    }
+}
+
+fn binary(op: &Operator<DefaultNumericTypes>, a: &V, b: &V) -> Result<V, String> {
+    use Operator as O;
+    if let (V::Int(x), V::Int(y)) = (a, b) {
+        let (x, y) = (*x, *y);
+        let r = match op {
+            O::Add => x.checked_add(y),
+            O::Sub => x.checked_sub(y),
+            O::Mul => x.checked_mul(y),
+            O::Div => x.checked_div(y),
+            O::Mod => x.checked_rem(y),
+            O::Eq => return Ok(V::Bool(x == y)),
+            O::Neq => return Ok(V::Bool(x != y)),
+            O::Lt => return Ok(V::Bool(x < y)),
+            O::Gt => return Ok(V::Bool(x > y)),
+            O::Leq => return Ok(V::Bool(x <= y)),
+            O::Geq => return Ok(V::Bool(x >= y)),
+            O::Exp => {
+                #[allow(clippy::cast_precision_loss)]
+                return Ok(V::Float((x as f64).powf(y as f64)));
+            }
+            _ => return Err("unsupported operator".into()),
+        };
+        return r.map(V::Int).ok_or_else(|| {
+            if y == 0 && matches!(op, O::Div | O::Mod) {
+                "division by zero".to_string()
+            } else {
+                "integer overflow".to_string()
+            }
+        });
+    }
+    if let (Some(x), Some(y)) = (a.f(), b.f()) {
+        return Ok(match op {
+            O::Add => V::Float(x + y),
+            O::Sub => V::Float(x - y),
+            O::Mul => V::Float(x * y),
+            O::Div => V::Float(x / y),
+            O::Mod => V::Float(x % y),
+            O::Exp => V::Float(x.powf(y)),
+            O::Eq => V::Bool((x - y).abs() < f64::EPSILON),
+            O::Neq => V::Bool((x - y).abs() >= f64::EPSILON),
+            O::Lt => V::Bool(x < y),
+            O::Gt => V::Bool(x > y),
+            O::Leq => V::Bool(x <= y),
+            O::Geq => V::Bool(x >= y),
+            _ => return Err("unsupported operator".into()),
+        });
+    }
+    match (op, a, b) {
+        (O::Add, V::Str(x), V::Str(y)) => Ok(V::Str(format!("{x}{y}"))),
+        (O::Eq, x, y) => Ok(V::Bool(x == y)),
+        (O::Neq, x, y) => Ok(V::Bool(x != y)),
+        (O::Lt, V::Str(x), V::Str(y)) => Ok(V::Bool(x < y)),
+        (O::Gt, V::Str(x), V::Str(y)) => Ok(V::Bool(x > y)),
+        (O::Leq, V::Str(x), V::Str(y)) => Ok(V::Bool(x <= y)),
+        (O::Geq, V::Str(x), V::Str(y)) => Ok(V::Bool(x >= y)),
+        _ => Err(format!("cannot combine {a:?} and {b:?}")),
+    }
+}
+
+fn call(n: &N, name: &str, facts: &Facts, read: &mut BTreeSet<String>) -> Result<V, EvalError> {
+    let args = call_args(n);
+    let fail = |m: &str| EvalError::Failed(format!("`{n}`: {m}"));
+    if name == "if" {
+        let [c, a, b] = args.as_slice() else {
+            return Err(fail("needs three arguments"));
+        };
+        return match eval(c, facts, read)? {
+            V::Bool(true) => eval(a, facts, read),
+            V::Bool(false) => eval(b, facts, read),
+            _ => Err(fail("first argument is not a bool")),
+        };
+    }
+    let vals: Vec<V> = args
+        .iter()
+        .map(|a| eval(a, facts, read))
+        .collect::<Result<_, _>>()?;
+    match name {
+        "min" | "max" => {
+            let all_int = vals.iter().all(|v| matches!(v, V::Int(_)));
+            if all_int {
+                let ints = vals.iter().filter_map(|v| match v {
+                    V::Int(i) => Some(*i),
+                    _ => None,
+                });
+                let r = if name == "min" {
+                    ints.min()
+                } else {
+                    ints.max()
+                };
+                return r.map(V::Int).ok_or_else(|| fail("no arguments"));
+            }
+            let fs: Vec<f64> = vals.iter().filter_map(V::f).collect();
+            if fs.len() != vals.len() || fs.is_empty() {
+                return Err(fail("needs numbers"));
+            }
+            let r = fs.iter().copied().fold(
+                if name == "min" {
+                    f64::INFINITY
+                } else {
+                    f64::NEG_INFINITY
+                },
+                |acc, x| {
+                    if name == "min" {
+                        acc.min(x)
+                    } else {
+                        acc.max(x)
+                    }
+                },
+            );
+            Ok(V::Float(r))
+        }
+        "abs" => match vals.as_slice() {
+            [V::Int(i)] => i.checked_abs().map(V::Int).ok_or_else(|| fail("overflow")),
+            [V::Float(f)] => Ok(V::Float(f.abs())),
+            _ => Err(fail("needs one number")),
+        },
+        "floor" | "ceil" | "round" => match vals.as_slice() {
+            [V::Int(i)] => Ok(V::Int(*i)),
+            [V::Float(f)] => {
+                let r = match name {
+                    "floor" => f.floor(),
+                    "ceil" => f.ceil(),
+                    _ => f.round(),
+                };
+                #[allow(clippy::cast_possible_truncation)]
+                if r.is_finite() && r.abs() < 9.0e18 {
+                    Ok(V::Int(r as i64))
+                } else {
+                    Err(fail("result out of range"))
+                }
+            }
+            _ => Err(fail("needs one number")),
+        },
+        _ => Err(fail("unknown function")),
+    }
+}
+
+/// A fact as a run-time value, with its registry type applied so an int-looking float from a
+/// JSON snapshot (`30`) still compares as the float it is.
+pub fn fact_value(facts: &Facts, name: &str) -> Result<V, EvalError> {
+    let Some(v) = facts.value(name) else {
+        return Err(EvalError::Unknown(name.to_string()));
+    };
+    let ty = lookup(name).map(|s| s.ty);
+    Ok(match (v, ty) {
+        #[allow(clippy::cast_precision_loss)]
+        (Value::Int(i), Some(FactType::Float)) => V::Float(*i as f64),
+        (Value::Int(i), _) => V::Int(*i),
+        #[allow(clippy::cast_possible_truncation)]
+        (Value::Float(f), Some(FactType::Int)) if f.fract() == 0.0 && f.abs() < 9.0e18 => {
+            V::Int(*f as i64)
+        }
+        (Value::Float(f), _) => V::Float(*f),
+        (Value::Bool(b), _) => V::Bool(*b),
+        (Value::Str(s), _) => V::Str(s.clone()),
+    })
+}
