@@ -118,22 +118,28 @@ impl Engine {
     }
 }
 
-/// A reqwest error in words: the cause chain, which says "Connection refused", "No such file",
-/// "Permission denied", or "operation timed out".
+/// A reqwest error in the words of its root cause ("cannot connect: permission denied",
+/// "timed out"), without reqwest's wrapping ("error sending request for url (…)").
 fn describe(e: &reqwest::Error) -> String {
-    let mut parts = Vec::new();
-    let mut cur: Option<&dyn std::error::Error> = Some(e);
-    while let Some(err) = cur {
-        let s = err.to_string();
-        if !parts.iter().any(|p: &String| p.contains(&s)) {
-            parts.push(s);
-        }
-        cur = err.source();
-    }
     if e.is_timeout() {
-        parts.insert(0, "timed out".to_string());
+        return "timed out waiting for an answer".to_string();
     }
-    parts.join(": ")
+    let mut root: &dyn std::error::Error = e;
+    while let Some(next) = root.source() {
+        root = next;
+    }
+    let cause = match root.downcast_ref::<std::io::Error>() {
+        Some(io) => crate::probe::host::describe(io),
+        None => {
+            let s = root.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_string()
+        }
+    };
+    if e.is_connect() {
+        format!("cannot connect: {cause}")
+    } else {
+        cause
+    }
 }
 
 /// `GET /version`.
