@@ -226,3 +226,54 @@ fn compose_fixture_cases_give_the_expected_facts() {
     );
     assert!(checked > 100, "only {checked} fact expectations checked");
 }
+
+/// Every fixture file cut short at many points, and with bytes overwritten, must load or fail
+/// with a message — never panic, never hang. Cheap stand-in for a fuzzer over realistic input.
+#[test]
+fn mangled_compose_and_env_files_never_panic() {
+    let mut runs = 0;
+    for (name, dir, _) in cases() {
+        let Ok(text) = std::fs::read(dir.join("compose.yaml")) else {
+            continue;
+        };
+        let env = std::fs::read(dir.join(".env")).unwrap_or_default();
+        let step = (text.len() / 20).max(1);
+        for cut in (0..text.len()).step_by(step) {
+            for variant in 0..3u8 {
+                let mut t = text.clone();
+                match variant {
+                    0 => t.truncate(cut),
+                    1 => {
+                        let junk = b"${:}\"'\n-&*<\0\xff";
+                        t[cut] = junk[cut % junk.len()];
+                    }
+                    _ => t.insert(cut, b"\t"[0]),
+                }
+                let tmp = tempfile::tempdir().expect("temp dir");
+                std::fs::write(tmp.path().join("compose.yaml"), &t).expect("write");
+                let mut e = env.clone();
+                if !e.is_empty() {
+                    let at = cut % e.len();
+                    e[at] = t.get(cut).copied().unwrap_or(b'#');
+                }
+                std::fs::write(tmp.path().join(".env"), &e).expect("write");
+                let ctx = Ctx {
+                    host: Host::fixture(tmp.path()),
+                    inputs: Inputs::default(),
+                };
+                let r = std::panic::catch_unwind(|| {
+                    let mut facts = Facts::new();
+                    compose::collect(&ctx, &mut facts);
+                    facts
+                });
+                let facts = r
+                    .unwrap_or_else(|_| panic!("{name}: panic on variant {variant} at byte {cut}"));
+                // Either it loaded, or compose.error says why.
+                let err = facts.str("compose.error");
+                assert!(err.is_some(), "{name}: compose.error not set at byte {cut}");
+                runs += 1;
+            }
+        }
+    }
+    assert!(runs > 500, "only {runs} mangled inputs tried");
+}
