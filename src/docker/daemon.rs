@@ -1,5 +1,9 @@
 //! What the Docker daemons themselves cost: `dockerd`, `containerd` and one
-//! `containerd-shim-runc-v2` per running container, read from `/proc/<pid>/status` (VmRSS).
+//! `containerd-shim-runc-v2` per running container, read from `/proc/<pid>/smaps_rollup` (Pss)
+//! or, where that is not readable, `/proc/<pid>/status` (VmRSS).
+//!
+//! PSS splits shared pages between the processes sharing them, so the shims (one binary mapped
+//! many times) are not counted once per copy; VmRSS would overstate them.
 //!
 //! domain.md §3.1 measured ≈ 72–80 MB for an idle dockerd, ≈ 37–40 MB for containerd and
 //! ≈ 12–13 MB per shim on Debian 12; this reads the real figures so the memory budget does not
@@ -11,8 +15,10 @@ use crate::probe::Host;
 /// The daemons found and their resident memory.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Daemons {
-    /// (comm, pid, VmRSS bytes).
+    /// (comm, pid, bytes): Pss when readable, else VmRSS.
     pub processes: Vec<(String, u32, i64)>,
+    /// True when every figure is Pss.
+    pub all_pss: bool,
 }
 
 impl Daemons {
@@ -47,11 +53,23 @@ pub fn parse_vmrss(status: &str) -> Option<i64> {
     })
 }
 
+/// `Pss:   71234 kB` in `smaps_rollup` → bytes.
+pub fn parse_pss(smaps_rollup: &str) -> Option<i64> {
+    smaps_rollup.lines().find_map(|l| {
+        let rest = l.strip_prefix("Pss:")?;
+        let kb: i64 = rest.trim().trim_end_matches("kB").trim().parse().ok()?;
+        kb.checked_mul(1024)
+    })
+}
+
 /// Scans `/proc` under the host's root.
 pub fn read(host: &Host) -> Result<Daemons, String> {
     let dir = std::fs::read_dir(host.path("/proc"))
         .map_err(|e| format!("cannot list /proc: {}", crate::probe::host::describe(&e)))?;
-    let mut out = Daemons::default();
+    let mut out = Daemons {
+        all_pss: true,
+        ..Daemons::default()
+    };
     for entry in dir.flatten() {
         let name = entry.file_name();
         let Some(pid) = name.to_str().and_then(|s| s.parse::<u32>().ok()) else {
@@ -64,14 +82,21 @@ pub fn read(host: &Host) -> Result<Daemons, String> {
         if !is_daemon(&comm) {
             continue;
         }
-        // A process that exits between the two reads is simply not counted.
-        if let Some(rss) = host
-            .read(&format!("/proc/{pid}/status"))
+        // A process that exits between the reads is simply not counted.
+        let pss = host
+            .read(&format!("/proc/{pid}/smaps_rollup"))
             .ok()
             .as_deref()
-            .and_then(parse_vmrss)
-        {
-            out.processes.push((comm, pid, rss));
+            .and_then(parse_pss);
+        let mem = pss.or_else(|| {
+            out.all_pss = false;
+            host.read(&format!("/proc/{pid}/status"))
+                .ok()
+                .as_deref()
+                .and_then(parse_vmrss)
+        });
+        if let Some(m) = mem {
+            out.processes.push((comm, pid, m));
         }
     }
     out.processes.sort_by_key(|p| p.1);
@@ -90,6 +115,13 @@ mod tests {
         );
         assert_eq!(parse_vmrss("Name:\tkthreadd\n"), None);
         assert_eq!(parse_vmrss("VmRSS: lots kB"), None);
+    }
+
+    #[test]
+    fn pss_from_smaps_rollup() {
+        let t = "55d0-7ffd ---p 00000000 00:00 0 [rollup]\nRss:  80000 kB\nPss:  71234 kB\nPss_Anon: 60000 kB\n";
+        assert_eq!(parse_pss(t), Some(71234 * 1024));
+        assert_eq!(parse_pss("Rss: 1 kB\n"), None);
     }
 
     #[test]
@@ -115,5 +147,14 @@ mod tests {
         assert_eq!(d.shim_count(), 1);
         assert_eq!(d.total_rss(), (76000 + 38000 + 12500) * 1024);
         assert!(d.has_dockerd());
+        assert!(!d.all_pss);
+        // With smaps_rollup readable, Pss wins over VmRSS.
+        std::fs::write(
+            dir.path().join("proc/10/smaps_rollup"),
+            "Rss: 76000 kB\nPss: 70000 kB\n",
+        )
+        .unwrap();
+        let d = read(&Host::fixture(dir.path())).unwrap();
+        assert_eq!(d.total_rss(), (70000 + 38000 + 12500) * 1024);
     }
 }

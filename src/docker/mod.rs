@@ -58,7 +58,7 @@ pub const FACTS: &[FactSpec] = &[
     ),
     bytes(
         "docker.daemon_rss",
-        "Resident memory of dockerd + containerd + every containerd-shim (VmRSS).",
+        "Memory of dockerd + containerd + every containerd-shim (Pss, else VmRSS).",
     ),
     int(
         "docker.shim_count",
@@ -144,10 +144,15 @@ fn collect_daemons(ctx: &Ctx, facts: &mut Facts) {
                 .iter()
                 .map(|(c, pid, rss)| format!("{c}[{pid}] {}", crate::facts::units::bytes(*rss)))
                 .collect();
+            let how = if d.all_pss {
+                "/proc/<pid>/smaps_rollup Pss"
+            } else {
+                "/proc/<pid>/smaps_rollup Pss or status VmRSS"
+            };
             facts.set(
                 "docker.daemon_rss",
                 d.total_rss(),
-                format!("/proc/<pid>/status VmRSS: {}", parts.join(", ")),
+                format!("{how}: {}", parts.join(", ")),
             );
             #[allow(clippy::cast_possible_wrap)]
             facts.set(
