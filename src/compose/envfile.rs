@@ -152,8 +152,9 @@ fn closing(s: &str, q: char) -> Option<usize> {
     None
 }
 
-/// Escapes inside double quotes: `\n`, `\t`, `\r`, `\\`, `\"`; others keep the backslash
-/// (compose-go's `doubleQuoteEscape`; `\$` stays as written so expansion sees `$`).
+/// Escapes inside double quotes as compose-go's `expandEscapes` does: `\n` and `\r` become line
+/// breaks, `\$` is kept as written, and any other `\X` becomes `X` — so `\"` is a quote and `\\`
+/// a backslash, but `\t` is a plain `t` (python-dotenv, used by Compose v1, would give a tab).
 fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
@@ -164,14 +165,9 @@ fn unescape(s: &str) -> String {
         }
         match chars.next() {
             Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
             Some('r') => out.push('\r'),
-            Some('\\') => out.push('\\'),
-            Some('"') => out.push('"'),
-            Some(o) => {
-                out.push('\\');
-                out.push(o);
-            }
+            Some('$') => out.push_str("\\$"),
+            Some(o) => out.push(o),
             None => out.push('\\'),
         }
     }
@@ -237,7 +233,7 @@ mod tests {
     #[test]
     fn the_forms_compose_accepts() {
         let got = parse_ok(
-            "# comment\n\nA=1\nexport B=two\nC='lit ${A} \\n'\nD=\"x\\ty ${A}\"\nE=val # comment\nF=val#hash\nG=\nH=  spaced  \nI=${A}-${NOPE:-d}\nJ=\"multi\nline\"\n",
+            "# comment\n\nA=1\nexport B=two\nC='lit ${A} \\n'\nD=\"x\\ty ${A} \\\"q\\\" \\\\n\"\nE=val # comment\nF=val#hash\nG=\nH=  spaced  \nI=${A}-${NOPE:-d}\nJ=\"multi\nline\"\n",
         );
         assert_eq!(
             got,
@@ -245,7 +241,7 @@ mod tests {
                 ("A", "1"),
                 ("B", "two"),
                 ("C", "lit ${A} \\n"),
-                ("D", "x\ty 1"),
+                ("D", "xty 1 \"q\" \\n"),
                 ("E", "val"),
                 ("F", "val#hash"),
                 ("G", ""),
