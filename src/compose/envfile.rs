@@ -73,10 +73,10 @@ pub fn parse(
         check_key(key).map_err(err)?;
         let rest = line[eq + 1..].trim_start();
         let value = if let Some(body) = rest.strip_prefix('\'') {
-            let (v, used) = quoted(body, &lines, &mut i, '\'')
+            let (v, _) = quoted(body, &lines, &mut i, '\'')
                 .ok_or_else(|| err(format!("unterminated single-quoted value for {key}")))?;
-            let _ = used;
-            v
+            // Literal (no escapes, no expansion), except that `\'` is a quote.
+            v.replace("\\'", "'")
         } else if let Some(body) = rest.strip_prefix('"') {
             let (v, _) = quoted(body, &lines, &mut i, '"')
                 .ok_or_else(|| err(format!("unterminated double-quoted value for {key}")))?;
@@ -133,7 +133,7 @@ fn quoted(first: &str, lines: &[&str], i: &mut usize, q: char) -> Option<(String
     }
 }
 
-/// The index of the closing quote; in double quotes a backslash escapes the next character.
+/// The index of the closing quote; a backslash escapes the next character (`'Let\'s go!'`).
 fn closing(s: &str, q: char) -> Option<usize> {
     let mut escaped = false;
     for (i, c) in s.char_indices() {
@@ -141,7 +141,7 @@ fn closing(s: &str, q: char) -> Option<usize> {
             escaped = false;
             continue;
         }
-        if q == '"' && c == '\\' {
+        if c == '\\' {
             escaped = true;
             continue;
         }
@@ -152,9 +152,9 @@ fn closing(s: &str, q: char) -> Option<usize> {
     None
 }
 
-/// Escapes inside double quotes as compose-go's `expandEscapes` does: `\n` and `\r` become line
-/// breaks, `\$` is kept as written, and any other `\X` becomes `X` — so `\"` is a quote and `\\`
-/// a backslash, but `\t` is a plain `t` (python-dotenv, used by Compose v1, would give a tab).
+/// Escapes inside double quotes, as Docker documents them for env files: `\n`, `\r`, `\t`,
+/// `\\` and `\"`; any other backslash is kept as written.
+/// <https://docs.docker.com/compose/environment-variables/env-file/>
 fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
@@ -166,8 +166,13 @@ fn unescape(s: &str) -> String {
         match chars.next() {
             Some('n') => out.push('\n'),
             Some('r') => out.push('\r'),
-            Some('$') => out.push_str("\\$"),
-            Some(o) => out.push(o),
+            Some('t') => out.push('\t'),
+            Some('\\') => out.push('\\'),
+            Some('"') => out.push('"'),
+            Some(o) => {
+                out.push('\\');
+                out.push(o);
+            }
             None => out.push('\\'),
         }
     }
@@ -241,13 +246,47 @@ mod tests {
                 ("A", "1"),
                 ("B", "two"),
                 ("C", "lit ${A} \\n"),
-                ("D", "xty 1 \"q\" \\n"),
+                ("D", "x\ty 1 \"q\" \\n"),
                 ("E", "val"),
                 ("F", "val#hash"),
                 ("G", ""),
                 ("H", "spaced"),
                 ("I", "1-d"),
                 ("J", "multi\nline"),
+            ])
+        );
+    }
+
+    #[test]
+    fn docker_documented_examples() {
+        // https://docs.docker.com/compose/environment-variables/env-file/
+        let got = parse_ok(concat!(
+            "A=VAL # comment\n",
+            "B=VAL# not a comment\n",
+            "C=\"VAL # not a comment\"\n",
+            "D=\"VAL\" # comment\n",
+            "E='$OTHER'\n",
+            "F='${OTHER}'\n",
+            "G='Let\\'s go!'\n",
+            "H=\"{\\\"hello\\\": \\\"json\\\"}\"\n",
+            "I=\"some\\tvalue\"\n",
+            "J='some\\tvalue'\n",
+            "K=some\\tvalue\n",
+        ));
+        assert_eq!(
+            got,
+            kv(&[
+                ("A", "VAL"),
+                ("B", "VAL# not a comment"),
+                ("C", "VAL # not a comment"),
+                ("D", "VAL"),
+                ("E", "$OTHER"),
+                ("F", "${OTHER}"),
+                ("G", "Let's go!"),
+                ("H", "{\"hello\": \"json\"}"),
+                ("I", "some\tvalue"),
+                ("J", "some\\tvalue"),
+                ("K", "some\\tvalue"),
             ])
         );
     }

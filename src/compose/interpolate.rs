@@ -3,15 +3,16 @@
 //! Compose substitutes after parsing the YAML, in every string value (never in keys), from the
 //! process environment with the project's `.env` underneath. An unset variable without a default
 //! becomes "" and Compose warns "The X variable is not set"; we record those so a user sees which
-//! limit silently vanished. `${VAR:?msg}` stops the load with the message. A `$` that starts none
-//! of the forms is an error in Compose ("You may need to escape any $ with another $"), and here.
+//! limit silently vanished. `${VAR:?msg}` stops the load with the message. A `$` that starts no
+//! variable (`$1`, `$ `) is kept as written, as the current Compose reference says; a malformed
+//! `${…}` is an error ("You may need to escape any $ with another $").
 
 /// Why a string could not be substituted.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SubstError {
     /// `${VAR:?message}` or `${VAR?message}` with VAR unset (or empty, for `:?`).
     Required { var: String, message: String },
-    /// A `$` that starts no valid form, or an unclosed `${`.
+    /// A malformed or unclosed `${…}`.
     Invalid { template: String },
 }
 
@@ -94,7 +95,13 @@ fn subst_into(
                 }
                 rest = &after[end..];
             }
-            _ => return Err(invalid()),
+            // "Compose processes any string following a $ sign as long as it makes it a valid
+            // variable definition […] In other circumstances, it will be preserved" (Compose
+            // file reference, Interpolation). Compose v1 rejected these instead.
+            _ => {
+                out.push('$');
+                rest = after;
+            }
         }
     }
     out.push_str(rest);
@@ -255,9 +262,8 @@ mod tests {
             Err(SubstError::Required { .. })
         ));
         assert_eq!(text("${EMPTY?x}"), "");
-        for bad in [
-            "echo $1", "${", "${}", "${A", "${1A}", "$", "${A:x}", "${A B}",
-        ] {
+        assert_eq!(text("awk '{print $1}' $ 5$"), "awk '{print $1}' $ 5$");
+        for bad in ["${", "${}", "${A", "${1A}", "${A:x}", "${A B}", "x ${SET"] {
             assert!(matches!(sub(bad), Err(SubstError::Invalid { .. })), "{bad}");
         }
     }
