@@ -277,3 +277,19 @@ fn mangled_compose_and_env_files_never_panic() {
     }
     assert!(runs > 500, "only {runs} mangled inputs tried");
 }
+
+#[test]
+fn an_oversized_compose_file_is_refused_with_a_reason() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut big = b"services:\n  web:\n    image: app\n".to_vec();
+    big.resize(5 * 1024 * 1024, b'#');
+    std::fs::write(tmp.path().join("compose.yaml"), &big).expect("write");
+    let ctx = Ctx {
+        host: Host::fixture(tmp.path()),
+        inputs: Inputs::default(),
+    };
+    let mut facts = Facts::new();
+    compose::collect(&ctx, &mut facts);
+    let err = facts.str("compose.error").unwrap_or_default();
+    assert!(err.contains("larger than 4 MiB"), "{err}");
+}

@@ -425,3 +425,47 @@ fn docker_probe_child() {
         serde_json::to_string(&facts).expect("json")
     );
 }
+
+#[test]
+fn a_slow_engine_with_many_containers_stays_within_the_time_budget() {
+    // /version and the list answer at once; every inspect hangs. Without a budget this would
+    // cost 60 timeouts.
+    let root = fake_engine(|mut s| {
+        let mut buf = [0u8; 4096];
+        let n = s.read(&mut buf).unwrap_or(0);
+        let req = String::from_utf8_lossy(&buf[..n]).to_string();
+        let body = if req.starts_with("GET /version") {
+            r#"{"Version":"99.0.0","ApiVersion":"1.99"}"#.to_string()
+        } else if req.starts_with("GET /containers/json") {
+            let items: Vec<String> = (0..60)
+                .map(|i| format!(r#"{{"Id":"c{i}","Names":["/c{i}"],"State":"running"}}"#))
+                .collect();
+            format!("[{}]", items.join(","))
+        } else {
+            std::thread::sleep(Duration::from_secs(30));
+            return;
+        };
+        let _ = write!(
+            s,
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    });
+    let timeout = Duration::from_millis(300);
+    let start = Instant::now();
+    let facts = collect(fixture_host(root.path(), timeout));
+    let took = start.elapsed();
+    let budget = timeout * (docker::engine::BUDGET_TIMEOUTS + 2);
+    assert!(took < budget, "took {took:?}, budget {budget:?}");
+    assert_eq!(facts.bool("docker.reachable"), Some(true));
+    assert!(
+        facts
+            .why_unknown("docker.oom_killed_containers")
+            .contains("time budget")
+            || facts
+                .why_unknown("docker.oom_killed_containers")
+                .contains("timed out"),
+        "{}",
+        facts.why_unknown("docker.oom_killed_containers")
+    );
+}

@@ -214,15 +214,22 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
         )
     })?;
     let mut buf = Vec::new();
-    f.take(crate::probe::host::MAX_READ)
-        .read_to_end(&mut buf)
-        .map_err(|e| {
-            format!(
-                "cannot read {}: {}",
-                path.display(),
-                crate::probe::host::describe(&e)
-            )
-        })?;
+    let cap = crate::probe::host::MAX_READ;
+    // One byte more than the cap tells "exactly at the cap" from "cut short".
+    f.take(cap + 1).read_to_end(&mut buf).map_err(|e| {
+        format!(
+            "cannot read {}: {}",
+            path.display(),
+            crate::probe::host::describe(&e)
+        )
+    })?;
+    if buf.len() as u64 > cap {
+        return Err(format!(
+            "{} is larger than {} MiB; not a Compose or env file headroom will read",
+            path.display(),
+            cap / 1024 / 1024
+        ));
+    }
     Ok(buf)
 }
 

@@ -44,12 +44,18 @@ impl Endpoint {
     }
 }
 
+/// The whole Docker probe gets this many timeouts in total, however many containers there are.
+pub const BUDGET_TIMEOUTS: u32 = 5;
+
 /// A client for one Engine, with its runtime. Cheap to build; used for one probe run.
 pub struct Engine {
     rt: tokio::runtime::Runtime,
     client: reqwest::Client,
     base: String,
     timeout: Duration,
+    /// After this, no more requests are made: a slow Engine with many containers must not turn
+    /// one probe into minutes.
+    deadline: std::time::Instant,
     /// How the endpoint is named in messages (`/var/run/docker.sock`, `DOCKER_HOST=tcp://…`).
     pub name: String,
 }
@@ -80,12 +86,22 @@ impl Engine {
             client,
             base,
             timeout,
+            deadline: std::time::Instant::now() + timeout * BUDGET_TIMEOUTS,
             name,
         })
     }
 
     /// GETs `path` and parses the JSON body. The error is a sentence for an unknown fact.
     pub fn get(&self, path: &str) -> Result<J, String> {
+        let left = self
+            .deadline
+            .saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(format!(
+                "not asked: the Engine used up the probe's time budget ({BUDGET_TIMEOUTS} × {} s)",
+                self.timeout.as_secs_f64()
+            ));
+        }
         let url = format!("{}{path}", self.base);
         let fut = async {
             let resp = self
@@ -102,7 +118,7 @@ impl Engine {
         // might not cover (a body trickling forever), one timeout's worth of slack.
         let (status, body) = self
             .rt
-            .block_on(async { tokio::time::timeout(self.timeout * 2, fut).await })
+            .block_on(async { tokio::time::timeout(left.min(self.timeout * 2), fut).await })
             .map_err(|_| format!("no answer within {} s", self.timeout.as_secs_f64()))??;
         if !status.is_success() {
             let msg = serde_json::from_slice::<J>(&body)
