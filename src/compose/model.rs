@@ -201,14 +201,15 @@ pub fn service(
             p.value, p.at, d.value, d.at
         ));
     }
-    s.mem_limit = deploy_limit.or(plain_limit);
+    // 0 means "no limit" to Docker (HostConfig.Memory = 0), in either key.
+    s.mem_limit = deploy_limit.or(plain_limit).filter(|v| v.value > 0);
     let plain_res = field("mem_reservation")
         .map(|i| size(i, &path("mem_reservation")))
         .transpose()?;
     let deploy_res = res("reservations", "memory")
         .map(|i| size(i, &path("deploy.resources.reservations.memory")))
         .transpose()?;
-    s.mem_reservation = deploy_res.or(plain_res);
+    s.mem_reservation = deploy_res.or(plain_res).filter(|v| v.value > 0);
     s.memswap_limit = field("memswap_limit")
         .map(|i| size(i, &path("memswap_limit")))
         .transpose()?
