@@ -231,3 +231,116 @@ fn headroom_reads_fixture_projects_as_docker_compose_does() {
         mismatches.join("\n")
     );
 }
+
+mod common;
+
+/// CPUs as Docker's NanoCpus.
+#[allow(clippy::cast_possible_truncation)]
+fn nano(cpus: f64) -> i64 {
+    (cpus * 1e9).round() as i64
+}
+
+/// The end of the chain: docker-compose creates the containers and the Engine applies the limits.
+/// What `docker inspect` shows (HostConfig.Memory, MemorySwap, MemoryReservation, ShmSize,
+/// NanoCpus, Config.StopTimeout) must be what headroom read from the same files.
+#[test]
+fn the_engine_applies_the_values_headroom_reads() {
+    let img = common::image();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let project = format!("hrcompose{}", std::process::id());
+    let yaml = format!(
+        r#"services:
+  a:
+    image: {img}
+    command: ["/memhog", "1", "sleep"]
+    mem_limit: 1.5g
+    memswap_limit: 2g
+    mem_reservation: 100m
+    shm_size: "128 mb"
+    stop_grace_period: 1m30s
+    cpus: 0.5
+  b:
+    image: {img}
+    command: /memhog 1 sleep
+    mem_limit: 536870912
+    shm_size: 64m
+    stop_grace_period: 45s
+    cpus: "1.25"
+  c:
+    image: {img}
+    command: ["/memhog", "1", "sleep"]
+    mem_limit: ${{MEM:-300m}}
+    memswap_limit: ${{SWAP}}
+    shm_size: 1024k
+    stop_grace_period: 2m
+"#
+    );
+    std::fs::write(tmp.path().join("compose.yaml"), yaml).expect("write");
+    std::fs::write(tmp.path().join(".env"), "SWAP=600m\n").expect("write");
+    let compose = |args: &[&str]| {
+        common::run(
+            Command::new("docker-compose")
+                .current_dir(tmp.path())
+                .env_clear()
+                .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+                .args(["-p", &project])
+                .args(args),
+        )
+    };
+    struct Down<'a>(&'a dyn Fn(&[&str]) -> String);
+    impl Drop for Down<'_> {
+        fn drop(&mut self) {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.0)(&["down"])));
+        }
+    }
+    compose(&["up", "--no-start"]);
+    let _down = Down(&compose);
+
+    let ctx = Ctx {
+        host: Host::fixture(tmp.path()),
+        inputs: Inputs::default(),
+    };
+    let (_, loaded) = compose::read(&ctx).unwrap_or_else(|e| panic!("headroom: {e:?}"));
+    let mut mismatches = Vec::new();
+    let mut values = 0;
+    for (name, s) in &loaded.project.services {
+        let id = common::docker(&[
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=com.docker.compose.project={project}"),
+            "--filter",
+            &format!("label=com.docker.compose.service={name}"),
+        ]);
+        let got = common::docker(&[
+            "inspect",
+            "-f",
+            "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.MemoryReservation}} {{.HostConfig.ShmSize}} {{.HostConfig.NanoCpus}} {{.Config.StopTimeout}}",
+            &id,
+        ]);
+        let ours = format!(
+            "{} {} {} {} {} {}",
+            s.mem_limit.as_ref().map_or(0, |v| v.value),
+            s.effective_memswap().map_or(0, |v| v.value),
+            s.mem_reservation.as_ref().map_or(0, |v| v.value),
+            s.shm_size
+                .as_ref()
+                .map_or(compose::DEFAULT_SHM_SIZE, |v| v.value),
+            s.cpus.as_ref().map_or(0, |v| nano(v.value)),
+            s.stop_grace_period.as_ref().map_or(10.0, |v| v.value),
+        );
+        values += 6;
+        if got != ours {
+            mismatches.push(format!(
+                "{name}: docker inspect {got:?} vs headroom {ours:?}"
+            ));
+        }
+    }
+    eprintln!(
+        "{} containers created by docker-compose, {values} values compared with docker inspect, {} mismatches",
+        loaded.project.services.len(),
+        mismatches.len()
+    );
+    assert_eq!(loaded.project.services.len(), 3);
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}

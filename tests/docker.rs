@@ -14,60 +14,10 @@ use std::io::{Read, Write};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-const IMAGE: &str = "headroom-compose-memhog:test";
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| {
-        panic!(
-            "cannot run {:?}: {e}; install it with scripts/setup/docker.sh",
-            cmd.get_program()
-        )
-    });
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn docker(args: &[&str]) -> String {
-    run(Command::new("docker").args(args))
-}
-
-/// Builds and imports the test image once per test run.
-fn image() -> &'static str {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        // Reuse the image from an earlier run rather than leave a dangling one per run.
-        let have = Command::new("docker")
-            .args(["image", "inspect", IMAGE])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if have {
-            return;
-        }
-        let dir = tempfile::tempdir().expect("temp dir");
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/docker/memhog.c");
-        let bin = dir.path().join("memhog");
-        run(Command::new("gcc")
-            .args(["-static", "-O2", "-o"])
-            .arg(&bin)
-            .arg(&src));
-        let tar = dir.path().join("rootfs.tar");
-        run(Command::new("tar")
-            .arg("-C")
-            .arg(dir.path())
-            .arg("-cf")
-            .arg(&tar)
-            .arg("memhog"));
-        docker(&["import", &tar.to_string_lossy(), IMAGE]);
-    });
-    IMAGE
-}
+mod common;
+use common::{docker, image, run};
 
 fn collect(host: Host) -> Facts {
     let ctx = Ctx {

@@ -66,7 +66,7 @@ pub const FACTS: &[FactSpec] = &[
     ),
     bytes(
         "compose.services.*.memswap_limit",
-        "memswap_limit: memory + swap; -1 = unlimited swap.",
+        "Memory + swap the container may use: memswap_limit, else 2 × mem_limit (Docker's default); -1 = unlimited swap.",
     ),
     bytes(
         "compose.services.*.mem_reservation",
@@ -265,9 +265,15 @@ fn set_facts(d: &discover::Discovered, loaded: &Loaded, facts: &mut Facts) {
                 not_set("mem_limit or deploy.resources.limits.memory"),
             ),
         }
-        match &s.memswap_limit {
-            Some(v) => facts.set(&k("memswap_limit"), v.value, v.at.clone()),
-            None => facts.unknown(&k("memswap_limit"), not_set("memswap_limit")),
+        match s.effective_memswap() {
+            Some(v) => facts.set(&k("memswap_limit"), v.value, v.at),
+            None => facts.unknown(
+                &k("memswap_limit"),
+                format!(
+                    "service {} has no memory limit, so no swap limit either",
+                    s.name
+                ),
+            ),
         }
         match &s.mem_reservation {
             Some(v) => facts.set(&k("mem_reservation"), v.value, v.at.clone()),

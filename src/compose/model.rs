@@ -40,6 +40,22 @@ impl Project {
 }
 
 impl Service {
+    /// Memory + swap the container may use, and where that comes from: `memswap_limit` when
+    /// set; else, with a memory limit, Docker's default of twice the limit (the container may swap
+    /// as much as its limit; domain.md §3.2, and what `docker inspect` shows as MemorySwap).
+    pub fn effective_memswap(&self) -> Option<Sourced<i64>> {
+        if let Some(v) = &self.memswap_limit {
+            return Some(v.clone());
+        }
+        self.mem_limit.as_ref().map(|m| Sourced {
+            value: m.value.saturating_mul(2),
+            at: format!(
+                "Docker default: 2 × mem_limit ({}; memswap_limit not set)",
+                m.at
+            ),
+        })
+    }
+
     /// See [`Project::services_running`].
     pub fn runs(&self, program: &str) -> bool {
         let words = self
