@@ -5,7 +5,9 @@
 
 pub mod app;
 pub mod cli;
+pub mod compose;
 pub mod diag;
+pub mod docker;
 pub mod docs;
 pub mod engine;
 pub mod facts;

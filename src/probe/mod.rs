@@ -128,9 +128,20 @@ pub fn collect_host(ctx: &Ctx) -> Facts {
 /// Groups of the other areas (gunicorn, postgres, compose, docker) join here.
 fn other_groups() -> Vec<Group> {
     vec![
+        // Compose first: the Gunicorn and PostgreSQL groups read the services it finds.
+        Group {
+            name: "compose",
+            facts: crate::compose::FACTS,
+            collect: crate::compose::collect,
+        },
         crate::gunicorn::GROUP,
         crate::gunicorn::LOG_GROUP,
         crate::postgres::group(),
+        Group {
+            name: "docker",
+            facts: crate::docker::FACTS,
+            collect: crate::docker::collect,
+        },
     ]
 }
 
