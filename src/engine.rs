@@ -93,11 +93,26 @@ pub fn judge(rule: &Rule, facts: &Facts) -> Finding {
         };
         match holds {
             Ok(true) => {
-                let msg = match o.template() {
-                    Ok(t) => t.render(facts, &mut read),
-                    Err(e) => format!("(invalid message: {e})"),
+                let verdict_for = |t: &crate::rules::template::Template,
+                                   read: &mut BTreeSet<String>| {
+                    // A pass or info that would print "unknown" rests on something headroom could
+                    // not see: that is a skip, never a pass. A fail or warn stands on its condition.
+                    let missing = t.facts.iter().find(|n| facts.value(n).is_none());
+                    match missing {
+                        Some(name) if matches!(o.status, Status::Pass | Status::Info) => {
+                            read.insert(name.clone());
+                            (
+                                Status::Skip,
+                                format!("{name} is unknown: {}", facts.why_unknown(name)),
+                            )
+                        }
+                        _ => (o.status, t.render(facts, read)),
+                    }
                 };
-                verdict = Some((o.status, msg));
+                verdict = Some(match o.template() {
+                    Ok(t) => verdict_for(t, &mut read),
+                    Err(e) => (Status::Skip, format!("invalid message: {e}")),
+                });
                 break;
             }
             Ok(false) => {}
