@@ -139,11 +139,7 @@ pub const LOG_FACTS: &[FactSpec] = &[
 ];
 
 /// The log probe group: scans the logs the user gave.
-pub const LOG_GROUP: Group = Group {
-    name: "gunicorn-logs",
-    facts: LOG_FACTS,
-    collect: collect_logs,
-};
+pub const LOG_GROUP: Group = Group::local("gunicorn-logs", LOG_FACTS, collect_logs);
 
 const NO_LOG: &str = "no Gunicorn log given (use --log FILE, or - for stdin)";
 
@@ -229,11 +225,7 @@ pub fn log_facts(s: &logs::LogSummary, from: &str, facts: &mut Facts) {
 }
 
 /// The probe group: resolves the Gunicorn command the user pointed headroom at.
-pub const GROUP: Group = Group {
-    name: "gunicorn",
-    facts: FACTS,
-    collect,
-};
+pub const GROUP: Group = Group::local("gunicorn", FACTS, collect);
 
 const NO_COMMAND: &str = "no Gunicorn command given (use --gunicorn-cmd or a Procfile)";
 

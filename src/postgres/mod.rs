@@ -153,11 +153,8 @@ pub const FACTS: &[FactSpec] = &[
 
 /// The probe group for the registry and the collector.
 pub fn group() -> Group {
-    Group {
-        name: "postgres",
-        facts: FACTS,
-        collect,
-    }
+    // Network: with --postgres it waits for a server that may never answer.
+    Group::network("postgres", FACTS, collect)
 }
 
 /// The server major version and how it was learned.
