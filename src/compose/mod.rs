@@ -150,7 +150,19 @@ pub fn collect(ctx: &Ctx, facts: &mut Facts) {
 fn set_facts(d: &discover::Discovered, loaded: &Loaded, facts: &mut Facts) {
     let p = &loaded.project;
     facts.set("compose.error", "", "the Compose files loaded");
-    facts.set("compose.files", loaded.files.join(":"), d.how.clone());
+    let vars = if d.env_files.is_empty() {
+        "variables from the environment only".to_string()
+    } else {
+        format!(
+            "variables from {} and the environment",
+            d.env_files.join(", ")
+        )
+    };
+    facts.set(
+        "compose.files",
+        loaded.files.join(":"),
+        format!("{}; {vars}", d.how),
+    );
     facts.set(
         "compose.project",
         p.name.clone(),
