@@ -6,6 +6,11 @@
 //! project into `compose.*` facts. The Gunicorn and PostgreSQL probes use [`read`] to find the
 //! service that runs them. No Docker or Compose binary is needed: this is a static reading, checked
 //! against docker-compose in `tests/compose_diff.rs`.
+//!
+//! Not modelled (read as plain values or ignored): the `!reset` / `!override` merge tags of
+//! Compose 2.24+, `--project-directory`, `secrets`/`configs`, `build`, and any key not listed on
+//! [`Service`]. Where Compose v1 and the compose-spec differ we follow the spec (compose-go and
+//! the Compose file reference); each difference is pinned in a fixture's `v1_differs`.
 
 pub mod discover;
 pub mod envfile;
