@@ -2,11 +2,12 @@
 //!
 //! Output goes to the writers given, so tests can run whole commands in-process.
 
-use crate::cli::{Cli, Command, Common, FactsArgs, RulesCommand};
+use crate::cli::{Cli, Command, Common, FactsArgs, ReportArgs, RulesCommand};
 use crate::diag::{self, Diagnostic};
 use crate::engine::{self, Selection};
 use crate::facts::{self, Facts, Snapshot};
 use crate::probe::{self, Ctx, Host, Inputs};
+use crate::redact::Redactor;
 use crate::report::{self, Format, Run};
 use crate::rules::{self, RuleSet};
 use std::io::Write;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Resul
         None => check(&cli.common, out, err),
         Some(Command::Check(c)) => check(&merge(&cli.common, c), out, err),
         Some(Command::Facts(f)) => facts_cmd(&cli.common, f, out, err),
+        Some(Command::Report(r)) => report_cmd(&cli.common, r, out, err),
         Some(Command::Rules(r)) => rules_cmd(r, out, err),
     }
 }
@@ -39,6 +41,8 @@ fn merge(top: &Common, sub: Common) -> Common {
     }
     take_opt!(gunicorn_cmd, postgres, postgres_conf, facts, root);
     c.strict |= top.strict;
+    c.no_redact |= top.no_redact;
+    c.redact_hosts |= top.redact_hosts;
     c.verbose |= top.verbose;
     c.timings |= top.timings;
     c
@@ -76,6 +80,7 @@ fn context(c: &Common) -> Ctx {
         postgres_conf: c.postgres_conf.clone(),
         postgres_url: c.postgres.clone(),
         postgres_url_source: c.postgres.as_ref().map(|_| "--postgres".to_string()),
+        postgres_version: c.postgres_version,
         compose_files: c.compose.clone(),
         env_files: c.env_file.clone(),
         profiles: c.profile.clone(),
@@ -97,6 +102,8 @@ pub fn read_snapshot(path: &Path) -> Result<Facts, Diagnostic> {
             format!("cannot read: {}", probe::host::describe(&e)),
         )
     })?;
+    // A support report embeds the snapshot in a fenced block; replay accepts the report itself.
+    let text = report::ticket::extract_facts(&text).map_or(text.clone(), str::to_string);
     let snap: Snapshot = serde_json::from_str(&text).map_err(|e| {
         Diagnostic::new(
             "facts-file",
@@ -155,10 +162,11 @@ fn gather(
     Ok(Ok((facts, subject)))
 }
 
-fn check(c: &Common, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<i32> {
+/// Loads rules, gathers facts and judges them; the run is redacted unless `--no-redact`.
+fn judge(c: &Common, err: &mut dyn Write) -> std::io::Result<Result<(Run, Redactor), i32>> {
     let all = match load_rules(c, err)? {
         Ok(r) => r,
-        Err(code) => return Ok(code),
+        Err(code) => return Ok(Err(code)),
     };
     let sel = Selection {
         only: c.only.clone(),
@@ -179,23 +187,44 @@ fn check(c: &Common, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Resul
                 ))
             })
             .collect();
-        return fail_with(err, &d);
+        return fail_with(err, &d).map(Err);
     }
     let rules = sel.apply(&all);
     let needed = rules.needed_facts();
     let (facts, subject) = match gather(c, Some(&needed), err)? {
         Ok(x) => x,
-        Err(code) => return Ok(code),
+        Err(code) => return Ok(Err(code)),
     };
-    let findings = engine::evaluate(&rules, &facts, &sel);
+    let mut findings = engine::evaluate(&rules, &facts, &sel);
     let summary = engine::summarize(&findings);
+    // Rules judge the real values; only what is printed is redacted.
+    let mut red = Redactor::new(!c.no_redact, c.redact_hosts);
+    let facts = red.facts(&facts);
+    for f in &mut findings {
+        f.message = red.text(&f.message);
+        f.remediation = red.text(&f.remediation);
+        for v in f.facts.values_mut() {
+            if let Some(crate::facts::Value::Str(s)) = v {
+                *s = red.text(s);
+            }
+        }
+    }
     let run = Run {
         findings,
         summary,
         facts,
         rules_version: rules.version.clone(),
-        subject,
+        subject: red.text(&subject),
     };
+    Ok(Ok((run, red)))
+}
+
+fn check(c: &Common, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<i32> {
+    let (run, _) = match judge(c, err)? {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
+    };
+    let summary = run.summary;
     let text = match c.format {
         Format::Human => report::human::render(&run, c.verbose),
         Format::Json => report::json::render(&run),
@@ -242,6 +271,7 @@ fn facts_cmd(
         Ok(x) => x,
         Err(code) => return Ok(code),
     };
+    let facts = Redactor::new(!c.no_redact, c.redact_hosts).facts(&facts);
     let text = match c.format {
         Format::Json => report::json::render_facts(&Snapshot::new(facts)),
         _ => report::human::render_facts(&facts),
@@ -296,4 +326,60 @@ fn rules_cmd(r: RulesCommand, out: &mut dyn Write, err: &mut dyn Write) -> std::
             Err(d) => fail_with(err, &d),
         },
     }
+}
+
+fn report_cmd(
+    top: &Common,
+    r: ReportArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<i32> {
+    let c = merge(top, r.common);
+    let (run, red) = match judge(&c, err)? {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
+    };
+    let text = report::ticket::render(&run, &red);
+    match &r.output {
+        None => out.write_all(text.as_bytes())?,
+        Some(path) => {
+            if let Err(d) = write_new_file(path, &text, r.force) {
+                return fail_with(err, &[d]);
+            }
+            writeln!(err, "wrote {}", path.display())?;
+        }
+    }
+    Ok(engine::exit_code(&run.summary, c.strict))
+}
+
+/// Writes a file the user asked for; never over an existing one without `--force`.
+#[allow(clippy::result_large_err)] // a cold path that ends the run
+pub fn write_new_file(path: &Path, text: &str, force: bool) -> Result<(), Diagnostic> {
+    let shown = path.display().to_string();
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true);
+    if force {
+        opts.create(true).truncate(true);
+    } else {
+        opts.create_new(true);
+    }
+    let mut f = opts.open(path).map_err(|e| {
+        let d = Diagnostic::new(
+            "output",
+            &shown,
+            format!("cannot write: {}", probe::host::describe(&e)),
+        );
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            d.help(Some("the file exists; pass --force to overwrite it".into()))
+        } else {
+            d
+        }
+    })?;
+    f.write_all(text.as_bytes()).map_err(|e| {
+        Diagnostic::new(
+            "output",
+            &shown,
+            format!("cannot write: {}", probe::host::describe(&e)),
+        )
+    })
 }

@@ -24,9 +24,23 @@ pub enum Command {
     Check(Common),
     /// Print the facts headroom can see (`--format json` is the replayable snapshot).
     Facts(FactsArgs),
+    /// One redacted Markdown file for a support ticket, with the facts embedded for replay.
+    Report(ReportArgs),
     /// The rule packs: list, explain one rule, lint a directory of rule files.
     #[command(subcommand)]
     Rules(RulesCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Overwrite FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -82,6 +96,9 @@ pub struct Common {
     /// A postgresql.conf to read settings from, without a running server.
     #[arg(long = "postgres-conf", value_name = "FILE")]
     pub postgres_conf: Option<PathBuf>,
+    /// PostgreSQL major version whose defaults apply when no PG_VERSION file says (default 16).
+    #[arg(long = "postgres-version", value_name = "MAJOR")]
+    pub postgres_version: Option<u32>,
     /// Judge a captured facts snapshot instead of probing this machine.
     #[arg(long = "facts", value_name = "FILE")]
     pub facts: Option<PathBuf>,
@@ -109,6 +126,12 @@ pub struct Common {
     /// Print how long each probe took (to stderr).
     #[arg(long)]
     pub timings: bool,
+    /// Print secrets as they are (passwords, tokens, keys). Off by default.
+    #[arg(long = "no-redact")]
+    pub no_redact: bool,
+    /// Also replace host names, IP addresses and e-mail addresses with placeholders.
+    #[arg(long = "redact-hosts")]
+    pub redact_hosts: bool,
     /// Look for /proc, /sys and /etc under this directory instead of / (fixture trees).
     #[arg(long, value_name = "DIR", hide = true)]
     pub root: Option<PathBuf>,

@@ -7,7 +7,12 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// Files read during one run, shared by every probe: mountinfo, meminfo and the cgroup files are
+/// wanted by several groups, and a run must not read them five times.
+pub type ReadCache = Arc<Mutex<BTreeMap<String, Result<String, String>>>>;
 
 /// Files above this size are not read whole: no probe needs more, and a runaway file must not
 /// cost a struggling machine its memory.
@@ -26,6 +31,8 @@ pub struct Host {
     /// True when `root` is the real `/`: only then may probes use syscalls (statfs, affinity)
     /// that describe the running process rather than files under the root.
     pub live: bool,
+    /// What `read` already read in this run.
+    pub cache: ReadCache,
 }
 
 impl Host {
@@ -37,6 +44,7 @@ impl Host {
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             timeout,
             live: true,
+            cache: ReadCache::default(),
         }
     }
 
@@ -49,6 +57,7 @@ impl Host {
             env: BTreeMap::new(),
             timeout: Duration::from_secs(2),
             live: false,
+            cache: ReadCache::default(),
         }
     }
 
@@ -60,7 +69,16 @@ impl Host {
     /// Reads a file under the root as text. The error is a reason fit for an unknown fact:
     /// it names the path as the user knows it (without the fixture root) and the cause.
     pub fn read(&self, abs: &str) -> Result<String, String> {
-        read_text(&self.path(abs)).map_err(|e| format!("cannot read {abs}: {e}"))
+        if let Ok(cache) = self.cache.lock()
+            && let Some(hit) = cache.get(abs)
+        {
+            return hit.clone();
+        }
+        let r = read_text(&self.path(abs)).map_err(|e| format!("cannot read {abs}: {e}"));
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(abs.to_string(), r.clone());
+        }
+        r
     }
 
     /// True when the path exists under the root.

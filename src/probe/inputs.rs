@@ -15,6 +15,8 @@ pub struct Inputs {
     pub postgres_conf: Option<PathBuf>,
     /// `--postgres URL` (or a `DATABASE_URL`-style variable found by discovery).
     pub postgres_url: Option<String>,
+    /// `--postgres-version N`: the server major whose defaults apply when no `PG_VERSION` says.
+    pub postgres_version: Option<u32>,
     /// Where the PostgreSQL URL came from, for the facts' source.
     pub postgres_url_source: Option<String>,
     /// Compose files, in merge order (`--compose`, `COMPOSE_FILE`, or the default names).

@@ -8,6 +8,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod prometheus;
+pub mod ticket;
 
 use crate::engine::{Finding, Summary};
 use crate::facts::Facts;
