@@ -17,3 +17,4 @@ pub mod probe;
 pub mod redact;
 pub mod report;
 pub mod rules;
+pub mod stack;

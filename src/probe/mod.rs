@@ -140,6 +140,7 @@ fn other_groups() -> Vec<Group> {
     vec![
         // Compose first: the Gunicorn and PostgreSQL groups read the services it finds.
         Group::local("compose", crate::compose::FACTS, crate::compose::collect),
+        Group::local("stack", crate::stack::FACTS, crate::stack::collect),
         crate::gunicorn::GROUP,
         crate::gunicorn::LOG_GROUP,
         crate::postgres::group(),
