@@ -145,6 +145,7 @@ fn other_groups() -> Vec<Group> {
         crate::gunicorn::LOG_GROUP,
         crate::postgres::group(),
         Group::network("docker", crate::docker::FACTS, crate::docker::collect),
+        Group::derived("budget", crate::budget::FACTS, crate::budget::collect),
     ]
 }
 
