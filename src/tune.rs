@@ -424,13 +424,14 @@ fn apply(
     pg_args: &[(String, String)],
 ) -> Result<Facts, String> {
     let mut f = facts.clone();
-    f.0.retain(|k, _| {
-        !(k.starts_with("gunicorn.")
+    // Drop the configured settings being replaced; keep what was measured (live processes, logs).
+    let replaced = |k: &str| {
+        let configured_gunicorn = k.starts_with("gunicorn.")
             && !k.starts_with("gunicorn.live.")
-            && !k.starts_with("gunicorn.log."))
-            && !k.starts_with("postgres.")
-            && !k.starts_with("budget.")
-    });
+            && !k.starts_with("gunicorn.log.");
+        configured_gunicorn || k.starts_with("postgres.") || k.starts_with("budget.")
+    };
+    f.0.retain(|k, _| !replaced(k));
     let mut argv = vec![
         "gunicorn".to_string(),
         app.to_string(),
