@@ -357,7 +357,9 @@ fn report_cmd(
         Ok(x) => x,
         Err(code) => return Ok(code),
     };
-    let text = report::ticket::render(&run, &red);
+    let mut red = red;
+    let logs = report::ticket::log_excerpts(&c.log, 20);
+    let text = report::ticket::render(&run, &mut red, &logs);
     match &r.output {
         None => out.write_all(text.as_bytes())?,
         Some(path) => {
