@@ -42,6 +42,7 @@ fn merge(top: &Common, sub: Common) -> Common {
     }
     take_opt!(gunicorn_cmd, postgres, postgres_conf, facts, root);
     c.strict |= top.strict;
+    c.docker |= top.docker;
     c.no_redact |= top.no_redact;
     c.redact_hosts |= top.redact_hosts;
     c.verbose |= top.verbose;
@@ -87,6 +88,7 @@ fn context(c: &Common) -> Ctx {
         profiles: c.profile.clone(),
         logs: c.log.clone(),
         urls: c.url.clone(),
+        docker: c.docker,
         procfile: None,
     };
     Ctx { host, inputs }

@@ -92,6 +92,9 @@ pub struct Common {
     /// An endpoint whose latency is compared with the timeouts (repeatable).
     #[arg(long = "url", value_name = "URL")]
     pub url: Vec<String>,
+    /// Ask the Docker Engine even when no Compose project is found (it costs 10–100 ms).
+    #[arg(long)]
+    pub docker: bool,
     /// A live PostgreSQL to read settings from (postgres://user:pass@host:port/db).
     #[arg(long = "postgres", value_name = "URL")]
     pub postgres: Option<String>,
