@@ -154,7 +154,9 @@ pub const FACTS: &[FactSpec] = &[
 /// The probe group for the registry and the collector.
 pub fn group() -> Group {
     // Network: with --postgres it waits for a server that may never answer.
-    Group::network("postgres", FACTS, collect)
+    Group::network("postgres", FACTS, collect, |ctx| {
+        ctx.inputs.postgres_url.is_some()
+    })
 }
 
 /// The server major version and how it was learned.

@@ -36,6 +36,9 @@ pub struct Group {
     pub facts: &'static [FactSpec],
     pub collect: fn(&Ctx, &mut Facts),
     pub kind: Kind,
+    /// For network groups: whether this run gives them anything to ask (a URL, a socket). Idle
+    /// ones run inline: spawning a thread costs more than recording "not asked".
+    pub active: fn(&Ctx) -> bool,
 }
 
 /// When a group runs.
@@ -43,13 +46,24 @@ pub struct Group {
 pub enum Kind {
     /// Reads local files, in order; cheap.
     Local,
-    /// Talks to something that may not answer (a socket, a server). All network groups run at
-    /// the same time, each bounded by `--timeout`, so three dead endpoints cost one timeout.
-    /// They see the facts of the local groups.
+    /// Talks to something that may not answer (a socket, a server). All active network groups
+    /// run at the same time, each bounded by `--timeout`, so three dead endpoints cost one
+    /// timeout. They see the facts of the local groups.
     Network,
     /// Computed from the facts of every other group (the memory budget); runs last, and when
     /// needed pulls in every other group.
     Derived,
+}
+
+/// Everything a probe may look at: the machine and what the user pointed headroom at.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub host: Host,
+    pub inputs: Inputs,
+}
+
+fn always(_: &Ctx) -> bool {
+    true
 }
 
 impl Group {
@@ -63,18 +77,21 @@ impl Group {
             facts,
             collect,
             kind: Kind::Local,
+            active: always,
         }
     }
     pub const fn network(
         name: &'static str,
         facts: &'static [FactSpec],
         collect: fn(&Ctx, &mut Facts),
+        active: fn(&Ctx) -> bool,
     ) -> Self {
         Self {
             name,
             facts,
             collect,
             kind: Kind::Network,
+            active,
         }
     }
     pub const fn derived(
@@ -87,15 +104,9 @@ impl Group {
             facts,
             collect,
             kind: Kind::Derived,
+            active: always,
         }
     }
-}
-
-/// Everything a probe may look at: the machine and what the user pointed headroom at.
-#[derive(Clone, Debug)]
-pub struct Ctx {
-    pub host: Host,
-    pub inputs: Inputs,
 }
 
 /// Every probe group, in dependency order: later groups may read facts of earlier ones
@@ -144,7 +155,12 @@ fn other_groups() -> Vec<Group> {
         crate::gunicorn::GROUP,
         crate::gunicorn::LOG_GROUP,
         crate::postgres::group(),
-        Group::network("docker", crate::docker::FACTS, crate::docker::collect),
+        Group::network(
+            "docker",
+            crate::docker::FACTS,
+            crate::docker::collect,
+            crate::docker::asked,
+        ),
         Group::derived("budget", crate::budget::FACTS, crate::budget::collect),
     ]
 }
@@ -184,16 +200,24 @@ pub fn collect(ctx: &Ctx, needed: Option<&BTreeSet<String>>) -> (Facts, Vec<Timi
             took: start.elapsed(),
         });
     }
-    let network: Vec<&&Group> = chosen.iter().filter(|g| g.kind == Kind::Network).collect();
-    if network.len() == 1 {
-        let g = network[0];
+    let (network, idle): (Vec<&&Group>, Vec<&&Group>) = chosen
+        .iter()
+        .filter(|g| g.kind == Kind::Network)
+        .partition(|g| (g.active)(ctx));
+    let inline = if network.len() == 1 {
+        network.clone()
+    } else {
+        Vec::new()
+    };
+    for g in idle.into_iter().chain(inline) {
         let start = Instant::now();
         (g.collect)(ctx, &mut facts);
         timings.push(Timing {
             probe: g.name,
             took: start.elapsed(),
         });
-    } else if !network.is_empty() {
+    }
+    if network.len() > 1 {
         let seen = &facts;
         let results: Vec<(Facts, Timing)> = std::thread::scope(|scope| {
             let handles: Vec<_> = network
