@@ -44,10 +44,7 @@ pub const FACTS: &[FactSpec] = &[
         "gunicorn.live.worker_pss_max",
         "PSS of its largest worker (/proc/<pid>/smaps_rollup).",
     ),
-    bytes(
-        "gunicorn.live.worker_pss_avg",
-        "Mean PSS of its workers.",
-    ),
+    bytes("gunicorn.live.worker_pss_avg", "Mean PSS of its workers."),
     bytes(
         "gunicorn.live.worker_rss_max",
         "RSS of its largest worker (/proc/<pid>/status VmRSS; counts shared pages in full).",
@@ -470,7 +467,10 @@ fn read_pss(host: &Host, pid: i32) -> Result<Pss, String> {
     let smaps = format!("/proc/{pid}/smaps");
     match host.read(&smaps) {
         Ok(text) => parse_pss(&text)
-            .map(|bytes| Pss { bytes, file: smaps.clone() })
+            .map(|bytes| Pss {
+                bytes,
+                file: smaps.clone(),
+            })
             .map_err(|e| format!("cannot parse {smaps}: {e}")),
         Err(_) => Err(with_hint(first)),
     }
@@ -852,8 +852,13 @@ fn set_facts(m: &Master, masters: &[Master], which: &str, facts: &mut Facts) {
                 best = Some((w.pid, r));
             }
         }
-        best.map(|(p, r)| (r, format!("/proc/{p}/status VmRSS (largest of {n} workers){which}")))
-            .ok_or_else(|| m.no_workers())
+        best.map(|(p, r)| {
+            (
+                r,
+                format!("/proc/{p}/status VmRSS (largest of {n} workers){which}"),
+            )
+        })
+        .ok_or_else(|| m.no_workers())
     })();
     facts.set_result("gunicorn.live.worker_rss_max", rss_max);
     facts.set_result(
@@ -924,4 +929,383 @@ fn set_facts(m: &Master, masters: &[Master], which: &str, facts: &mut Facts) {
             (s, format!("/proc/{pid}/environ{which}"))
         }),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn argv(s: &[&str]) -> Vec<String> {
+        s.iter().map(|a| (*a).to_string()).collect()
+    }
+
+    // Captured from a Gunicorn 27.0.1 master on this project's build host.
+    const STAT: &str = "9601 (gunicorn) S 9594 9594 17303 0 -1 4194304 5908 0 4 0 8 4 0 0 20 0 2 0 398260 108191744 6609 18446744073709551615";
+
+    #[test]
+    fn stat_comm_may_hold_spaces_and_parens() {
+        let st = parse_stat(STAT).unwrap();
+        assert_eq!(
+            (st.pid, st.comm.as_str(), st.ppid),
+            (9601, "gunicorn", 9594)
+        );
+        let st = parse_stat("7 (gunicorn: (x) y) R 1 7 7").unwrap();
+        assert_eq!((st.comm.as_str(), st.ppid), ("gunicorn: (x) y", 1));
+        for bad in [
+            "",
+            "7",
+            "7 (x",
+            "x (y) S 1",
+            "7 (y) S",
+            "7 (y) S notapid",
+            ") (",
+            "1 ()",
+        ] {
+            assert!(parse_stat(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn cmdline_drops_setproctitle_padding() {
+        assert_eq!(
+            parse_cmdline("/v/bin/python3\0/v/bin/gunicorn\0-w\x002\0"),
+            argv(&["/v/bin/python3", "/v/bin/gunicorn", "-w", "2"])
+        );
+        assert_eq!(
+            parse_cmdline("gunicorn: master [app:app]      \0\0\0"),
+            argv(&["gunicorn: master [app:app]"])
+        );
+        assert!(parse_cmdline("").is_empty());
+    }
+
+    #[test]
+    fn recognises_the_ways_gunicorn_is_started() {
+        let yes: &[&[&str]] = &[
+            &["gunicorn", "app:app"],
+            &[
+                "/venv/bin/python3",
+                "/venv/bin/gunicorn",
+                "-w",
+                "2",
+                "app:app",
+            ],
+            &["python", "-m", "gunicorn", "app:app"],
+            &[
+                "python3.11",
+                "-u",
+                "-X",
+                "dev",
+                "-m",
+                "gunicorn.app.wsgiapp",
+                "app",
+            ],
+            &["python3", "-mgunicorn"],
+            &["gunicorn: master [app:app]"],
+            &["gunicorn: worker [app:app]"],
+            &["/usr/local/bin/gunicorn", "--config", "/etc/g.py"],
+        ];
+        for a in yes {
+            assert!(is_gunicorn(&argv(a)), "{a:?}");
+        }
+        let no: &[&[&str]] = &[
+            &[],
+            &["python3", "manage.py", "runserver"],
+            &["python3", "-c", "import gunicorn"],
+            &["python3", "-m", "gunicornish"],
+            &["python3"],
+            &["uvicorn", "app:app"],
+            &["/usr/bin/bash", "gunicorn"],
+            &["celery", "-A", "gunicorn"],
+        ];
+        for a in no {
+            assert!(!is_gunicorn(&argv(a)), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn pss_is_the_pss_line_not_its_cousins() {
+        let rollup = "55d0-7ffd ---p 00000000 00:00 0 [rollup]\nRss: 19000 kB\nPss: 16556 kB\nPss_Dirty: 11569 kB\nPss_Anon: 11569 kB\nSwapPss: 3 kB\n";
+        assert_eq!(parse_pss(rollup).unwrap(), 16556 * 1024);
+        let smaps =
+            "a-b r-xp 0 0:0 0 /x\nPss: 10 kB\nPss_Dirty: 5 kB\nc-d rw-p 0 0:0 0\nPss: 22 kB\n";
+        assert_eq!(parse_pss(smaps).unwrap(), 32 * 1024);
+        assert!(parse_pss("Rss: 3 kB\n").is_err());
+        assert!(parse_pss("Pss: lots\n").is_err());
+        assert_eq!(
+            parse_status_rss("Name:\tgunicorn\nVmRSS:\t   26436 kB\n").unwrap(),
+            26436 * 1024
+        );
+        assert!(parse_status_rss("Name:\tkthreadd\n").is_err());
+    }
+
+    #[test]
+    fn dist_info_names() {
+        assert_eq!(
+            parse_dist_name("gunicorn-27.0.1.dist-info").as_deref(),
+            Some("27.0.1")
+        );
+        assert_eq!(
+            parse_dist_name("gunicorn-20.1.0.egg-info").as_deref(),
+            Some("20.1.0")
+        );
+        assert_eq!(
+            parse_dist_name("gunicorn-19.9.0-py3.7.egg-info").as_deref(),
+            Some("19.9.0")
+        );
+        assert_eq!(parse_dist_name("gunicorn_thrift-1.0.dist-info"), None);
+        assert_eq!(parse_dist_name("gunicorn"), None);
+        assert_eq!(parse_dist_name("gunicorn-.dist-info"), None);
+    }
+
+    #[test]
+    fn shell_join_quotes_only_what_needs_it() {
+        assert_eq!(
+            shell_join(&argv(&[
+                "gunicorn",
+                "-b",
+                "0.0.0.0:80",
+                "--timeout",
+                "",
+                "a b",
+                "it's"
+            ])),
+            "gunicorn -b 0.0.0.0:80 --timeout '' 'a b' 'it'\\''s'"
+        );
+    }
+
+    /// A /proc tree: master 100 (two workers, heartbeat in /dev/shm, a venv found through the
+    /// interpreter in argv0), master 300 (one small worker, started as `python -m gunicorn` with
+    /// a bare `python3` found on PATH), and an unrelated Python process.
+    fn tree() -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        let w = |p: &str, s: &str| {
+            let p = r.join(p);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, s).unwrap();
+        };
+        let link = |p: &str, target: &str| {
+            let p = r.join(p);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::os::unix::fs::symlink(target, p).unwrap();
+        };
+        let mountinfo =
+            "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n2 1 0:5 / /dev/shm rw - tmpfs shm rw\n";
+        let proc = |pid: i32, ppid: i32, comm: &str, cmd: &str, rss_kb: i64, pss_kb: i64| {
+            w(
+                &format!("proc/{pid}/stat"),
+                &format!("{pid} ({comm}) S {ppid} 1 1 0"),
+            );
+            w(&format!("proc/{pid}/cmdline"), cmd);
+            w(
+                &format!("proc/{pid}/status"),
+                &format!("Name:\t{comm}\nVmRSS:\t{rss_kb} kB\n"),
+            );
+            w(
+                &format!("proc/{pid}/smaps_rollup"),
+                &format!("Pss: {pss_kb} kB\n"),
+            );
+            w(&format!("proc/{pid}/mountinfo"), mountinfo);
+        };
+        let big = "/srv/venv/bin/python3\0/srv/venv/bin/gunicorn\0-w\x002\0app:app\0";
+        proc(100, 1, "gunicorn", big, 30_000, 20_000);
+        proc(101, 100, "gunicorn", big, 90_000, 60_000);
+        proc(102, 100, "gunicorn", big, 80_000, 50_000);
+        w(
+            "proc/100/environ",
+            "PATH=/usr/bin\0GUNICORN_CMD_ARGS=--timeout 60\0SECRET=x\0",
+        );
+        link("proc/100/fd/0", "/dev/null");
+        link("proc/100/fd/5", "/dev/shm/wgunicorn-abc (deleted)");
+        link("proc/101/fd/5", "/dev/shm/wgunicorn-abc (deleted)");
+        link("proc/100/exe", "/usr/bin/python3.11");
+        fs::create_dir_all(
+            r.join("srv/venv/lib/python3.11/site-packages/gunicorn-27.0.1.dist-info"),
+        )
+        .unwrap();
+        let small = "python3\0-m\0gunicorn\0app:app\0";
+        proc(300, 1, "python3", small, 20_000, 10_000);
+        proc(301, 300, "python3", small, 20_000, 10_000);
+        w("proc/300/environ", "PATH=/opt/py/bin:/usr/bin\0");
+        link("proc/300/fd/0", "/dev/null");
+        w("opt/py/bin/python3", "");
+        fs::create_dir_all(r.join("opt/py/lib/python3.12/site-packages/gunicorn-21.2.0.dist-info"))
+            .unwrap();
+        proc(
+            400,
+            1,
+            "python3",
+            "python3\0manage.py\0runserver\0",
+            50_000,
+            40_000,
+        );
+        w("proc/uptime", "1.0 1.0\n");
+        t
+    }
+
+    #[test]
+    fn finds_masters_workers_memory_version_and_heartbeat() {
+        let t = tree();
+        let host = Host::fixture(t.path());
+        let masters = find(&host);
+        assert_eq!(
+            masters.iter().map(|m| m.pid).collect::<Vec<_>>(),
+            vec![100, 300]
+        );
+        let m = &masters[0];
+        assert_eq!(
+            m.workers.iter().map(|w| w.pid).collect::<Vec<_>>(),
+            vec![101, 102]
+        );
+        assert_eq!(m.total_pss().unwrap(), 130_000 * 1024);
+        assert_eq!(m.version.as_ref().unwrap().version, "27.0.1");
+        let h = m.heartbeat.as_ref().unwrap();
+        assert_eq!(
+            (h.dir.as_str(), h.fd.as_str()),
+            ("/dev/shm", "/proc/100/fd/5")
+        );
+        assert_eq!(h.fs.as_ref().unwrap().0, "tmpfs");
+        assert_eq!(
+            m.env
+                .as_ref()
+                .unwrap()
+                .get("GUNICORN_CMD_ARGS")
+                .map(String::as_str),
+            Some("--timeout 60")
+        );
+        assert!(!m.env.as_ref().unwrap().contains_key("SECRET"));
+        // `python3` resolved on the process's PATH, not the checker's.
+        assert_eq!(masters[1].version.as_ref().unwrap().version, "21.2.0");
+        assert!(
+            masters[1]
+                .heartbeat
+                .as_ref()
+                .unwrap_err()
+                .contains("no wgunicorn-*")
+        );
+        assert!(masters[1].env.as_ref().unwrap().is_empty());
+    }
+
+    #[test]
+    fn facts_describe_the_largest_master_and_say_so() {
+        let t = tree();
+        let ctx = Ctx {
+            host: Host::fixture(t.path()),
+            inputs: super::super::Inputs::default(),
+        };
+        let mut f = Facts::new();
+        collect(&ctx, &mut f);
+        assert_eq!(f.int("gunicorn.live.masters"), Some(2));
+        assert_eq!(f.int("gunicorn.live.pid"), Some(100));
+        assert_eq!(f.int("gunicorn.live.workers"), Some(2));
+        assert_eq!(f.int("gunicorn.live.worker_pss_max"), Some(60_000 * 1024));
+        assert_eq!(f.int("gunicorn.live.worker_pss_avg"), Some(55_000 * 1024));
+        assert_eq!(f.int("gunicorn.live.worker_rss_max"), Some(90_000 * 1024));
+        assert_eq!(f.int("gunicorn.live.master_pss"), Some(20_000 * 1024));
+        assert_eq!(f.int("gunicorn.live.total_pss"), Some(130_000 * 1024));
+        assert_eq!(f.str("gunicorn.live.heartbeat_fstype"), Some("tmpfs"));
+        assert_eq!(
+            f.str("gunicorn.live.env"),
+            Some("'GUNICORN_CMD_ARGS=--timeout 60'")
+        );
+        assert_eq!(
+            f.str("gunicorn.live.cmdline"),
+            Some("/srv/venv/bin/python3 /srv/venv/bin/gunicorn -w 2 app:app")
+        );
+        let src = f.source("gunicorn.live.total_pss").unwrap();
+        assert!(
+            src.contains("master 19.5 MiB + 2 workers × avg 53.7 MiB"),
+            "{src}"
+        );
+        assert!(
+            src.contains("largest of 2 masters (pids 100, 300)"),
+            "{src}"
+        );
+        for s in FACTS {
+            assert!(f.get(s.name).is_some(), "{} not set", s.name);
+        }
+    }
+
+    #[test]
+    fn a_pid_in_the_environment_picks_the_master() {
+        let t = tree();
+        let mut host = Host::fixture(t.path());
+        host.env.insert(PID_VAR.into(), "301".into());
+        let ctx = Ctx {
+            host,
+            inputs: super::super::Inputs::default(),
+        };
+        let mut f = Facts::new();
+        collect(&ctx, &mut f);
+        assert_eq!(f.int("gunicorn.live.pid"), Some(300));
+        assert_eq!(f.str("gunicorn.live.version"), Some("21.2.0"));
+        let why = f
+            .get("gunicorn.live.heartbeat_dir")
+            .unwrap()
+            .unknown_reason()
+            .unwrap();
+        assert!(why.contains("no wgunicorn-*"), "{why}");
+        let masters = find(&ctx.host);
+        let e = choose(&masters, Some("400")).unwrap_err();
+        assert!(e.contains("neither a running Gunicorn master"), "{e}");
+        assert!(
+            choose(&masters, Some("x"))
+                .unwrap_err()
+                .contains("not a pid")
+        );
+    }
+
+    #[test]
+    fn unreadable_memory_is_unknown_with_a_hint() {
+        let t = tree();
+        fs::remove_file(t.path().join("proc/102/smaps_rollup")).unwrap();
+        let m = find(&Host::fixture(t.path()))
+            .into_iter()
+            .find(|m| m.pid == 100)
+            .unwrap();
+        let e = m.total_pss().unwrap_err();
+        assert!(e.contains("/proc/102/smaps_rollup"), "{e}");
+        assert!(m.worker_pss_avg().is_err());
+        assert_eq!(m.workers[0].pss.as_ref().unwrap().bytes, 60_000 * 1024);
+        assert!(with_hint("cannot read x: permission denied".into()).contains("as root"));
+    }
+
+    #[test]
+    fn nothing_running_or_no_proc_is_unknown_everywhere() {
+        let t = tempfile::tempdir().unwrap();
+        let ctx = Ctx {
+            host: Host::fixture(t.path()),
+            inputs: super::super::Inputs::default(),
+        };
+        let mut f = Facts::new();
+        collect(&ctx, &mut f);
+        let why = f
+            .get("gunicorn.live.workers")
+            .unwrap()
+            .unknown_reason()
+            .unwrap();
+        assert!(why.starts_with("cannot list /proc"), "{why}");
+        fs::create_dir_all(t.path().join("proc/1")).unwrap();
+        fs::write(t.path().join("proc/1/stat"), "1 (init) S 0").unwrap();
+        let mut f = Facts::new();
+        collect(&ctx, &mut f);
+        for s in FACTS {
+            assert_eq!(f.get(s.name).unwrap().unknown_reason(), Some(NONE_RUNNING));
+        }
+    }
+
+    #[test]
+    fn garbage_in_proc_files_never_panics() {
+        let t = tree();
+        let r = t.path();
+        fs::write(r.join("proc/101/status"), "VmRSS: \u{0}\u{ff}").unwrap();
+        fs::write(r.join("proc/102/smaps_rollup"), "Pss: -").unwrap();
+        fs::write(r.join("proc/100/mountinfo"), "garbage").unwrap();
+        fs::write(r.join("proc/300/cmdline"), "").unwrap();
+        let m = find(&Host::fixture(r));
+        assert_eq!(m.len(), 1);
+        assert!(m[0].workers[0].rss.is_err());
+        assert!(m[0].heartbeat.as_ref().unwrap().fs.is_err());
+    }
 }
