@@ -32,10 +32,7 @@ pub const FACTS: &[FactSpec] = &[
         "url.latency_p95",
         "95th percentile (nearest rank) of the same.",
     ),
-    secs(
-        "url.latency_max",
-        "Slowest answer from the slowest --url.",
-    ),
+    secs("url.latency_max", "Slowest answer from the slowest --url."),
     string(
         "url.first_error",
         "The first error (\"\" when every request was answered).",
@@ -59,7 +56,10 @@ const NO_URL: &str = "no --url given";
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
     /// An answer (any status) after this many seconds; 5xx is also counted as an error.
-    Answered { secs: f64, status: u16 },
+    Answered {
+        secs: f64,
+        status: u16,
+    },
     Failed(String),
 }
 
@@ -173,7 +173,7 @@ pub fn measure(urls: &[reqwest::Url], timeout: Duration) -> Result<Vec<Samples>,
     let mut out: Vec<Samples> = urls
         .iter()
         .map(|u| Samples {
-            url: u.to_string(),
+            url: shown(u),
             outcomes: Vec::new(),
         })
         .collect();
@@ -191,6 +191,15 @@ pub fn measure(urls: &[reqwest::Url], timeout: Duration) -> Result<Vec<Samples>,
         }
     }
     Ok(out)
+}
+
+/// The URL as facts show it: a password in it is replaced, whatever the redaction settings.
+pub fn shown(url: &reqwest::Url) -> String {
+    let mut u = url.clone();
+    if u.password().is_some() {
+        let _ = u.set_password(Some("***"));
+    }
+    u.to_string()
 }
 
 /// One GET, timed from before connecting to the end of the body.
@@ -362,6 +371,8 @@ mod tests {
         assert!(check_url("http://").is_err());
         assert!(check_url("").is_err());
         assert!(check_url("http://[::1").is_err());
+        let u = check_url("http://app:s3cret@127.0.0.1:8000/").unwrap();
+        assert_eq!(shown(&u), "http://app:***@127.0.0.1:8000/");
     }
 
     #[test]
