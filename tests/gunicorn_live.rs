@@ -48,7 +48,12 @@ fn two_workers_their_pss_and_a_dev_shm_heartbeat() {
     assert_eq!(workers.len(), 2, "test setup: {workers:?}");
 
     assert_eq!(int(&f, "gunicorn.live.pid"), i64::from(s.pid));
-    assert_eq!(int(&f, "gunicorn.live.workers"), 2, "{}", f["gunicorn.live.workers"]);
+    assert_eq!(
+        int(&f, "gunicorn.live.workers"),
+        2,
+        "{}",
+        f["gunicorn.live.workers"]
+    );
     assert!(int(&f, "gunicorn.live.masters") >= 1);
 
     // The kernel's figures, read after headroom's: idle workers do not move by 10 %.
@@ -56,8 +61,16 @@ fn two_workers_their_pss_and_a_dev_shm_heartbeat() {
     let mpss = pss(s.pid);
     let max = *wpss.iter().max().unwrap();
     let avg = wpss.iter().sum::<i64>() / 2;
-    within_10pct("worker_pss_max", int(&f, "gunicorn.live.worker_pss_max"), max);
-    within_10pct("worker_pss_avg", int(&f, "gunicorn.live.worker_pss_avg"), avg);
+    within_10pct(
+        "worker_pss_max",
+        int(&f, "gunicorn.live.worker_pss_max"),
+        max,
+    );
+    within_10pct(
+        "worker_pss_avg",
+        int(&f, "gunicorn.live.worker_pss_avg"),
+        avg,
+    );
     within_10pct("master_pss", int(&f, "gunicorn.live.master_pss"), mpss);
     within_10pct(
         "total_pss",
@@ -77,7 +90,10 @@ fn two_workers_their_pss_and_a_dev_shm_heartbeat() {
     let v = source(&f, "gunicorn.live.version");
     assert!(v.contains("venv-gunicorn-27.0.1/lib/python"), "{v}");
     let cmd = string(&f, "gunicorn.live.cmdline");
-    assert!(cmd.contains("--worker-tmp-dir /dev/shm") && cmd.contains("-w 2"), "{cmd}");
+    assert!(
+        cmd.contains("--worker-tmp-dir /dev/shm") && cmd.contains("-w 2"),
+        "{cmd}"
+    );
     assert_eq!(string(&f, "gunicorn.live.env"), "");
 
     // Without the pid the master is still found, among whatever else runs here.
@@ -96,7 +112,10 @@ fn default_heartbeat_goes_to_tmp_and_its_fstype_is_the_real_one() {
     assert!(!want.is_empty(), "findmnt gave no type for /tmp");
     assert_eq!(string(&f, "gunicorn.live.heartbeat_fstype"), want);
     let src = source(&f, "gunicorn.live.heartbeat_dir");
-    assert!(src.contains("/tmp/wgunicorn-") && src.contains("(deleted)"), "{src}");
+    assert!(
+        src.contains("/tmp/wgunicorn-") && src.contains("(deleted)"),
+        "{src}"
+    );
 }
 
 #[test]

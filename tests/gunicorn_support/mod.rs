@@ -72,7 +72,12 @@ pub struct Server {
 impl Server {
     /// Starts `argv[0]` (a path in the venv, or `python -m gunicorn`) with `extra` arguments
     /// after `-b 127.0.0.1:<port> app:app`, and waits for `workers` booted workers.
-    pub fn start(program: &[PathBuf], extra: &[&str], workers: usize, env: &[(&str, &str)]) -> Self {
+    pub fn start(
+        program: &[PathBuf],
+        extra: &[&str],
+        workers: usize,
+        env: &[(&str, &str)],
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("app.py"), APP).expect("write app.py");
         let port = free_port();
@@ -141,7 +146,10 @@ impl Server {
             std::thread::sleep(Duration::from_millis(50));
         }
         let log = std::fs::read_to_string(self.dir.path().join("gunicorn.log")).unwrap_or_default();
-        panic!("Gunicorn pid {} did not boot {n} workers in 30 s; log:\n{log}", self.pid);
+        panic!(
+            "Gunicorn pid {} did not boot {n} workers in 30 s; log:\n{log}",
+            self.pid
+        );
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -209,7 +217,8 @@ pub fn pss(pid: i32) -> i64 {
 /// Runs `headroom facts --format json` with `args` and returns the facts object.
 pub fn facts(args: &[&str], env: &[(&str, &str)]) -> serde_json::Value {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_headroom"));
-    cmd.args(["facts", "--format", "json", "--no-redact"]).args(args);
+    cmd.args(["facts", "--format", "json", "--no-redact"])
+        .args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
