@@ -828,13 +828,12 @@ fn set_facts(m: &Master, masters: &[Master], which: &str, facts: &mut Facts) {
             (b, format!("{file} Pss (largest of {n} workers){which}"))
         }),
     );
-    let file = m
+    let old_kernel = m
         .workers
         .iter()
         .filter_map(|w| w.pss.as_ref().ok())
-        .any(|p| p.file.ends_with("/smaps"))
-        .then_some("smaps")
-        .unwrap_or("smaps_rollup");
+        .any(|p| p.file.ends_with("/smaps"));
+    let file = if old_kernel { "smaps" } else { "smaps_rollup" };
     facts.set_result(
         "gunicorn.live.worker_pss_avg",
         m.worker_pss_avg().map(|b| {

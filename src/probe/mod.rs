@@ -145,7 +145,11 @@ fn other_groups() -> Vec<Group> {
         Group::local("stack", crate::stack::FACTS, crate::stack::collect),
         crate::gunicorn::GROUP,
         crate::gunicorn::LOG_GROUP,
-        Group::local("gunicorn-live", gunicorn_live::FACTS, gunicorn_live::collect),
+        Group::local(
+            "gunicorn-live",
+            gunicorn_live::FACTS,
+            gunicorn_live::collect,
+        ),
         Group::network("latency", latency::FACTS, latency::collect),
         crate::postgres::group(),
         Group::network("docker", crate::docker::FACTS, crate::docker::collect),
