@@ -177,3 +177,26 @@ fn a_pid_that_is_no_gunicorn_is_unknown_with_the_reason() {
         "{why}"
     );
 }
+
+#[test]
+fn setproctitle_titles_are_recognised_and_the_venv_found_from_maps() {
+    let v = gunicorn_support::root().join(".test-env/venv-gunicorn-setproctitle");
+    assert!(
+        v.join("bin/gunicorn").is_file(),
+        "{} is missing: run scripts/setup/gunicorn-live.sh (gunicorn 27.0.1 + setproctitle from PyPI)",
+        v.display()
+    );
+    let s = Server::start(&[v.join("bin/gunicorn")], &["-w", "2"], 2, &[]);
+    // The premise: the kernel now shows titles, not the venv's paths.
+    let title = std::fs::read_to_string(format!("/proc/{}/cmdline", s.pid)).unwrap();
+    assert!(title.starts_with("gunicorn: master"), "{title:?}");
+    let f = facts_for(&s);
+    assert_eq!(int(&f, "gunicorn.live.workers"), 2);
+    assert!(string(&f, "gunicorn.live.cmdline").starts_with("'gunicorn: master [app:app]'"));
+    assert_eq!(string(&f, "gunicorn.live.version"), "27.0.1");
+    let src = source(&f, "gunicorn.live.version");
+    assert!(
+        src.contains("venv-gunicorn-setproctitle/lib/python") && src.contains("/maps"),
+        "{src}"
+    );
+}

@@ -579,6 +579,23 @@ fn find_version(
             );
         }
     }
+    // What the interpreter has really loaded comes first: with setproctitle the command line is
+    // a title (`gunicorn: master [app]`), but its C extension is mapped from the venv's
+    // site-packages.
+    let maps = format!("/proc/{pid}/maps");
+    for site in host
+        .read(&maps)
+        .map(|t| site_dirs_in_maps(&t))
+        .unwrap_or_default()
+    {
+        if let Some((version, name)) = dist_info(&under(&root, &site)) {
+            return Ok(Version {
+                version,
+                metadata: format!("{site}/{name}"),
+                via: format!("{maps}: a library is mapped from {site}"),
+            });
+        }
+    }
     if prefixes.is_empty() {
         return Err(format!(
             "cannot tell which Python runs Gunicorn pid {pid}: no interpreter path in {cmd}, no PATH or VIRTUAL_ENV, /proc/{pid}/exe unreadable"
@@ -605,6 +622,30 @@ fn find_version(
         "no gunicorn-*.dist-info in the site-packages of {} (looked in {place})",
         shown.join(", ")
     ))
+}
+
+/// The site-packages directories that mapped files live in (`…/site-packages/x/_c.so` →
+/// `…/site-packages`), in order of first appearance.
+pub fn site_dirs_in_maps(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let Some(at) = line.find(" /") else {
+            continue;
+        };
+        let path = line.get(at + 1..).unwrap_or_default();
+        for seg in ["/site-packages/", "/dist-packages/"] {
+            if let Some(i) = path.find(seg) {
+                let dir = path
+                    .get(..i + seg.len() - 1)
+                    .unwrap_or_default()
+                    .to_string();
+                if !out.contains(&dir) {
+                    out.push(dir);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `/venv/bin/python3` → `/venv`.
@@ -1036,6 +1077,25 @@ mod tests {
             26436 * 1024
         );
         assert!(parse_status_rss("Name:\tkthreadd\n").is_err());
+    }
+
+    #[test]
+    fn site_packages_from_mapped_files() {
+        let maps = "\
+7f00-7f01 r--p 00000000 08:01 123 /srv/venv/lib/python3.11/site-packages/_setproctitle.cpython-311-x86_64-linux-gnu.so
+7f02-7f03 r-xp 00001000 08:01 123 /srv/venv/lib/python3.11/site-packages/_setproctitle.cpython-311-x86_64-linux-gnu.so
+7f04-7f05 r--p 00000000 08:01 124 /usr/lib/python3/dist-packages/markupsafe/_speedups.so
+7f06-7f07 rw-p 00000000 00:00 0 [heap]
+7f08-7f09 r--p 00000000 08:01 125 /usr/lib/x86_64-linux-gnu/libc.so.6
+";
+        assert_eq!(
+            site_dirs_in_maps(maps),
+            vec![
+                "/srv/venv/lib/python3.11/site-packages".to_string(),
+                "/usr/lib/python3/dist-packages".to_string()
+            ]
+        );
+        assert!(site_dirs_in_maps("garbage\n\0 /site-packages").is_empty());
     }
 
     #[test]
