@@ -20,9 +20,13 @@ mod common;
 use common::{docker, image, run};
 
 fn collect(host: Host) -> Facts {
+    // As with `--docker`: the Engine is asked even without a Compose project.
     let ctx = Ctx {
         host,
-        inputs: Inputs::default(),
+        inputs: Inputs {
+            docker: true,
+            ..Inputs::default()
+        },
     };
     let mut facts = Facts::new();
     docker::collect(&ctx, &mut facts);
@@ -433,5 +437,24 @@ fn a_slow_engine_with_many_containers_stays_within_the_time_budget() {
                 .contains("timed out"),
         "{}",
         facts.why_unknown("docker.oom_killed_containers")
+    );
+}
+
+#[test]
+fn the_engine_is_not_asked_without_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut host = Host::fixture(dir.path());
+    host.cwd = dir.path().to_path_buf();
+    let ctx = Ctx {
+        host,
+        inputs: Inputs::default(),
+    };
+    let mut facts = Facts::new();
+    docker::collect(&ctx, &mut facts);
+    assert!(
+        facts
+            .why_unknown("docker.reachable")
+            .contains("pass --docker"),
+        "{facts:?}"
     );
 }
