@@ -9,8 +9,10 @@
 pub mod cgroup;
 pub mod cpu;
 pub mod disk;
+pub mod gunicorn_live;
 pub mod host;
 pub mod inputs;
+pub mod latency;
 pub mod loadavg;
 pub mod machine;
 pub mod meminfo;
@@ -154,6 +156,12 @@ fn other_groups() -> Vec<Group> {
         Group::local("stack", crate::stack::FACTS, crate::stack::collect),
         crate::gunicorn::GROUP,
         crate::gunicorn::LOG_GROUP,
+        Group::local(
+            "gunicorn-live",
+            gunicorn_live::FACTS,
+            gunicorn_live::collect,
+        ),
+        Group::network("latency", latency::FACTS, latency::collect),
         crate::postgres::group(),
         Group::network(
             "docker",
