@@ -185,7 +185,10 @@ fn postgres(f: &Facts) -> Term {
 }
 
 fn master(f: &Facts) -> Term {
-    if let Some(m) = f.int("gunicorn.live.master_pss") {
+    if let Some(m) = f
+        .int("gunicorn.live.master_pss")
+        .filter(|_| live_is_ours(f))
+    {
         return Ok((m, "measured PSS of the running master".into()));
     }
     if f.bool("gunicorn.preload_app") == Some(true) {
@@ -197,8 +200,22 @@ fn master(f: &Facts) -> Term {
     Ok((MASTER, "estimate 30 MiB (seed RCA: master 20–30 MB)".into()))
 }
 
+/// True when the running Gunicorn is the one being judged: the same app in its command line, or
+/// no configured command to compare with. A machine may run other Gunicorns (another project,
+/// a test): their workers say nothing about this app.
+pub fn live_is_ours(f: &Facts) -> bool {
+    match (f.str("gunicorn.live.cmdline"), f.str("gunicorn.app")) {
+        (Some(cmd), Some(app)) => cmd.split_whitespace().any(|w| w == app),
+        (Some(_), None) => f.value("gunicorn.workers").is_none(),
+        _ => false,
+    }
+}
+
 fn worker_each(f: &Facts) -> Term {
-    if let Some(m) = f.int("gunicorn.live.worker_pss_max") {
+    if let Some(m) = f
+        .int("gunicorn.live.worker_pss_max")
+        .filter(|_| live_is_ours(f))
+    {
         return Ok((m, "measured PSS of the largest running worker".into()));
     }
     Ok((

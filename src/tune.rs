@@ -159,11 +159,12 @@ pub fn plan(facts: &Facts, rules: &RuleSet) -> Result<Plan, String> {
     })?;
     let cpus = facts.float("cpu.effective").unwrap_or(1.0).max(0.1);
     let t = tier(mem);
-    let each_why = if facts.int("gunicorn.live.worker_pss_max").is_some() {
-        "measured worker PSS"
-    } else {
-        "150 MiB per worker (seed; measure with Gunicorn running)"
-    };
+    let each_why =
+        if facts.int("gunicorn.live.worker_pss_max").is_some() && budget::live_is_ours(facts) {
+            "measured worker PSS"
+        } else {
+            "150 MiB per worker (seed; measure with Gunicorn running)"
+        };
     #[allow(clippy::cast_possible_truncation)]
     let cpu_workers = 2 * (cpus.ceil() as i64) + 1;
     let others = facts.int("stack.other_services").unwrap_or(0);

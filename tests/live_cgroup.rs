@@ -133,6 +133,8 @@ fn reports_512_mib_inside_a_512_mib_cgroup() {
 }
 
 #[test]
+/// The app name is one no other Gunicorn on the machine serves, so the per-worker figure is the
+/// stated estimate, not a running process's measurement.
 fn nine_workers_fail_and_two_pass_in_a_1_gib_cgroup() {
     let cg = limited_to(1024 * 1024 * 1024, "-1g").unwrap_or_else(|e| {
         panic!("this test needs root and a writable cgroup memory controller: {e}")
@@ -144,7 +146,7 @@ fn nine_workers_fail_and_two_pass_in_a_1_gib_cgroup() {
             "--only",
             "GUN011",
             "--gunicorn-cmd",
-            "gunicorn -w 9 app:app",
+            "gunicorn -w 9 headroom_lab_probe:app",
         ],
     );
     let out = String::from_utf8_lossy(&o.stdout);
@@ -163,7 +165,7 @@ fn nine_workers_fail_and_two_pass_in_a_1_gib_cgroup() {
             "--only",
             "GUN011",
             "--gunicorn-cmd",
-            "gunicorn -w 2 app:app",
+            "gunicorn -w 2 headroom_lab_probe:app",
         ],
     );
     let out = String::from_utf8_lossy(&o.stdout);

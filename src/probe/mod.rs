@@ -161,7 +161,9 @@ fn other_groups() -> Vec<Group> {
             gunicorn_live::FACTS,
             gunicorn_live::collect,
         ),
-        Group::network("latency", latency::FACTS, latency::collect),
+        Group::network("latency", latency::FACTS, latency::collect, |ctx| {
+            !ctx.inputs.urls.is_empty()
+        }),
         crate::postgres::group(),
         Group::network(
             "docker",
