@@ -52,7 +52,10 @@ fn run_lab(scenarios: &[&str]) -> Vec<serde_json::Value> {
         "the lab runner failed (needs root for cgroups and scripts/setup/lab.sh):\n{stderr}"
     );
     // The table a reader of the CI log wants to see, whatever the asserts below decide.
-    eprintln!("{stderr}\n{}", std::fs::read_to_string(&md).unwrap_or_default());
+    eprintln!(
+        "{stderr}\n{}",
+        std::fs::read_to_string(&md).unwrap_or_default()
+    );
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("results.json written"))
             .expect("results.json is JSON");
@@ -91,7 +94,8 @@ fn prediction_matches_what_gunicorn_does_in_a_real_cgroup() {
         "3 workers in 256 MiB should be OOM-killed or fail to boot; observed: {small:#}"
     );
     assert_eq!(
-        small["predicted"]["verdict"], "fail",
+        small["predicted"]["verdict"],
+        "fail",
         "headroom should fail -w 3 in 256 MiB; it said {} (fail {:?}, warn {:?})",
         small["predicted"]["verdict"],
         ids(&small["predicted"]["fail"]),
@@ -99,7 +103,10 @@ fn prediction_matches_what_gunicorn_does_in_a_real_cgroup() {
     );
 
     // 1024 MiB, -w 1: a clean run, and headroom does not fail it.
-    assert!(!roomy["boot_s"].is_null(), "one worker in 1 GiB did not boot: {roomy:#}");
+    assert!(
+        !roomy["boot_s"].is_null(),
+        "one worker in 1 GiB did not boot: {roomy:#}"
+    );
     assert_eq!(roomy["oom_kills"].as_u64(), Some(0), "{roomy:#}");
     assert_eq!(roomy["worker_timeouts"].as_u64(), Some(0), "{roomy:#}");
     assert_eq!(roomy["failed_requests"].as_u64(), Some(0), "{roomy:#}");
@@ -108,7 +115,8 @@ fn prediction_matches_what_gunicorn_does_in_a_real_cgroup() {
         "too little load to judge: {roomy:#}"
     );
     assert_ne!(
-        roomy["predicted"]["verdict"], "fail",
+        roomy["predicted"]["verdict"],
+        "fail",
         "headroom fails a configuration that ran clean: fail {:?}: {}",
         ids(&roomy["predicted"]["fail"]),
         roomy["predicted"]["messages"]

@@ -233,7 +233,7 @@ def tuned_flags(headroom, cg, env):
         if words and words[0].endswith("gunicorn"):
             words = [w for w in words[1:] if ":" not in w or w.startswith("-")]
         return words, "tuned (headroom tune)"
-    if "unrecognized subcommand" in p.stderr or "tune" in p.stderr:
+    if p.returncode == 2 and "unrecognized subcommand" in p.stderr:
         return None, "seed-tier (tune not available)"
     return None, f"tune failed (exit {p.returncode}): {p.stderr.strip()[:200]}"
 
@@ -260,9 +260,13 @@ def predict(headroom, cg, env, cmd):
     ]
     rel_fail = sorted(f["id"] for f in relevant if f.get("status") == "fail")
     rel_warn = sorted(f["id"] for f in relevant if f.get("status") == "warn")
+    # Which areas the failing rules belong to: an OOM kill predicted only by a timeout rule is a
+    # match for the wrong reason, and the table says so.
+    fail_areas = sorted({f.get("area") for f in relevant if f.get("status") == "fail"})
     out.update(
         verdict="fail" if rel_fail else "warn" if rel_warn else "pass",
         fail=rel_fail,
+        fail_areas=fail_areas,
         warn=rel_warn,
         all_fail=by["fail"],
         all_warn=by["warn"],
@@ -441,6 +445,10 @@ def run_scenario(args, mib, config, env_base):
     else:
         # headroom is right when it fails exactly the scenarios that went wrong.
         res["match"] = (verdict == "fail") == bool(trouble)
+        memory_areas = {"memory", "budget", "swap"}
+        fail_areas = set(res["predicted"].get("fail_areas", []))
+        if res["match"] and res.get("oom_kills") and not memory_areas & fail_areas:
+            res["match_note"] = "OOM kills observed, but only a non-memory rule failed"
     log(f"{name}: observed {res['observed']} {trouble}; match={res['match']} ({res['wall_s']} s)")
     return res
 
@@ -465,6 +473,8 @@ def markdown(results, meta):
         boot = r.get("boot_s")
         failed = f"{r.get('failed_requests', '-')}/{r.get('requests', '-')}"
         match = {True: "yes", False: "**NO**", None: "n/a"}[r.get("match")]
+        if r.get("match_note"):
+            match += f" ({r['match_note']})"
         cfg = r.get("label", r["config"])
         rows.append(
             f"| {r['limit_mib']} MiB | {cfg} | `{flags}` | {pred} | {r.get('oom_kills', '-')} "
