@@ -3,6 +3,7 @@
 //! One renderer per file, each a pure function from a [`Run`] to text, so every format can be
 //! snapshot-tested on the same fixed findings.
 
+pub mod budget;
 pub mod human;
 pub mod json;
 pub mod junit;

@@ -112,6 +112,9 @@ pub fn render(run: &Run, red: &Redactor) -> String {
         cell(f.source("memory.effective_total").unwrap_or("unknown"))
     );
     o.push_str(&super::markdown::render(run));
+    if let Some(b) = super::budget::render(&run.facts, 100, false) {
+        let _ = write!(o, "\n## Memory budget at a glance\n\n```\n{b}```\n");
+    }
     for (title, prefix) in SECTIONS {
         let rows: Vec<_> = f.iter().filter(|(n, _)| n.starts_with(prefix)).collect();
         if rows.is_empty() {
