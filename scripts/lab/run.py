@@ -528,6 +528,7 @@ def main():
     env["PATH"] = f"{args.venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}"
     for k in ("GUNICORN_CMD_ARGS", "WEB_CONCURRENCY"):
         env.pop(k, None)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # keep scripts/lab free of __pycache__
 
     t0 = time.monotonic()
     results = []
