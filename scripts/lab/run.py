@@ -216,6 +216,32 @@ def seed_tier(mib):
     raise AssertionError("unreachable")
 
 
+def lab_flags(text):
+    """The Gunicorn flags in `tune --format flags` output, bare or as a whole `gunicorn APP …` line
+    (comments and `\\` continuations allowed), minus the bind address and app, which the lab sets."""
+    lines = [l.strip().rstrip("\\") for l in text.splitlines()]
+    words = shlex.split(" ".join(l for l in lines if l and not l.startswith("#")))
+    if words and Path(words[0]).name == "gunicorn":
+        words = words[1:]
+    out, i = [], 0
+    while i < len(words):
+        w = words[i]
+        if w in ("-b", "--bind"):
+            i += 2
+            continue
+        if w.startswith("--bind=") or (w.startswith("-b") and len(w) > 2):
+            i += 1
+            continue
+        if not w.startswith("-") and re.fullmatch(r"[\w.]+:[\w.()]+", w) and not (out and out[-1].startswith("-") and "=" not in out[-1]):
+            i += 1  # the APP_MODULE positional
+            continue
+        out.append(w)
+        i += 1
+    if not out:
+        raise ValueError("no flags")
+    return out
+
+
 def tuned_flags(headroom, cg, env):
     """(flags, label). The flags `headroom tune --format flags` prints inside the cgroup, or the seed
     tier table when this binary has no `tune` (label says which)."""
@@ -227,12 +253,10 @@ def tuned_flags(headroom, cg, env):
     except subprocess.TimeoutExpired:
         return None, "tune timed out"
     if p.returncode == 0 and p.stdout.strip():
-        lines = [l for l in p.stdout.splitlines() if l.strip() and not l.lstrip().startswith("#")]
-        words = shlex.split(" ".join(lines))
-        # Accept either bare flags or a whole `gunicorn …` line.
-        if words and words[0].endswith("gunicorn"):
-            words = [w for w in words[1:] if ":" not in w or w.startswith("-")]
-        return words, "tuned (headroom tune)"
+        try:
+            return lab_flags(p.stdout), "tuned (headroom tune)"
+        except ValueError as e:
+            return None, f"tune output not understood ({e})"
     if p.returncode == 2 and "unrecognized subcommand" in p.stderr:
         return None, "seed-tier (tune not available)"
     return None, f"tune failed (exit {p.returncode}): {p.stderr.strip()[:200]}"
