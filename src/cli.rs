@@ -26,6 +26,8 @@ pub enum Command {
     Facts(FactsArgs),
     /// One redacted Markdown file for a support ticket, with the facts embedded for replay.
     Report(ReportArgs),
+    /// Recommended settings for this machine and stack (--format human|env|flags|compose|postgresql|json).
+    Tune(ReportArgs),
     /// The rule packs: list, explain one rule, lint a directory of rule files.
     #[command(subcommand)]
     Rules(RulesCommand),

@@ -19,3 +19,4 @@ pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod stack;
+pub mod tune;
