@@ -252,14 +252,17 @@ def tuned_flags(headroom, cg, env):
         )
     except subprocess.TimeoutExpired:
         return None, "tune timed out"
-    if p.returncode == 0 and p.stdout.strip():
+    # Exit 1 = "even the smallest configuration does not fit"; tune still prints that configuration,
+    # and running it is exactly the question the lab asks.
+    if p.returncode in (0, 1) and p.stdout.strip():
+        label = "tuned (headroom tune)" if p.returncode == 0 else "tuned (headroom tune, exit 1: does not fit)"
         try:
-            return lab_flags(p.stdout), "tuned (headroom tune)"
+            return lab_flags(p.stdout), label
         except ValueError as e:
             return None, f"tune output not understood ({e})"
     if p.returncode == 2 and "unrecognized subcommand" in p.stderr:
         return None, "seed-tier (tune not available)"
-    return None, f"tune failed (exit {p.returncode}): {p.stderr.strip()[:200]}"
+    return None, f"tune failed (exit {p.returncode}): {(p.stderr or p.stdout).strip()[:200]}"
 
 
 def predict(headroom, cg, env, cmd):
