@@ -22,6 +22,7 @@ one-worker (-w 1 -t 30). Default: 256 512 768 1024 2048 x seed-default tuned.
 """
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -318,7 +319,9 @@ def http_get(url, timeout):
             return r.status
     except urllib.error.HTTPError as e:
         return e.code
-    except (urllib.error.URLError, OSError) as e:
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
+        # A worker killed mid-response gives a dropped connection or a short body: both are a
+        # failed request, named by kind (RemoteDisconnected, IncompleteRead, timeout, ...).
         return type(getattr(e, "reason", e)).__name__
 
 
