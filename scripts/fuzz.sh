@@ -54,6 +54,13 @@ seed_all() {
     seed envfile "${envs[@]}"
     mapfile -t gun < <(files "$fx" "$shared" -name '*.py' -o -name 'Procfile*')
     seed gunicorn "${gun[@]}"
+    # Hand-made seeds: command line, NUL, GUNICORN_CMD_ARGS, NUL, gunicorn.conf.py.
+    local g="$here/fuzz/corpus/gunicorn"
+    printf 'gunicorn -w 3 -k gthread --threads 4 -t 30 --max-requests 1000 app:app\0--timeout 60 --workers=2\0import multiprocessing\nworkers = multiprocessing.cpu_count() * 2 + 1\ntimeout = int(os.environ.get("TIMEOUT", "30"))\nworker_tmp_dir = "/dev/shm"\n' > "$g/seed-hand-1"
+    printf 'python -m gunicorn -c gunicorn.conf.py --bind 0.0.0.0:8000 app.wsgi\0-w 4\0bind = ["0.0.0.0:80", "unix:/tmp/g.sock"]\nmax_requests_jitter = 50\npreload_app = True\n' > "$g/seed-hand-2"
+    local l="$here/fuzz/corpus/gunicorn_logs"
+    mkdir -p "$l"
+    printf '[2024-05-01 12:00:00 +0000] [1] [INFO] Starting gunicorn 22.0.0\n[2024-05-01 12:00:00 +0000] [7] [INFO] Booting worker with pid: 7\n[2024-05-01 12:00:31 +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:7)\n[2024-05-01 12:00:32 +0000] [1] [ERROR] Worker (pid:7) was sent SIGKILL! Perhaps out of memory?\n[2024-05-01 12:00:33 +0000] [1] [ERROR] Worker (pid:8) was sent code 134!\n[2024-05-01 12:00:34 +0000] [9] [ERROR] Exception in worker process\n' > "$l/seed-hand-1"
     mapfile -t pg < <(files "$fx" "$shared" -name '*.conf')
     seed postgres_conf "${pg[@]}"
     mapfile -t logs < <(files "$fx" "$shared" -name '*.log')
@@ -70,7 +77,7 @@ status=0
 for t in "${targets[@]}"; do
     echo "== fuzz $t for ${secs}s" >&2
     mkdir -p "artifacts/$t"
-    if ! cargo +nightly fuzz run "$t" "corpus/$t" -- \
+    if ! cargo +nightly fuzz run -O "$t" "corpus/$t" -- \
         -max_total_time="$secs" -rss_limit_mb=1024 -timeout=10 -max_len=65536 \
         -artifact_prefix="artifacts/$t/" -print_final_stats=1; then
         echo "fuzz $t found a crash: see fuzz/artifacts/$t/" >&2
