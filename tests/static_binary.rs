@@ -157,9 +157,4 @@ fn static_binary_runs_alone_and_sees_a_256m_container_limit() {
         bin.display(),
         size as f64 / 1048576.0
     );
-    eprintln!(
-        "static binary {}: {size} bytes ({:.1} MiB); peak RSS on this host: facts {rss_facts:?} KiB, check {rss_check:?} KiB",
-        bin.display(),
-        size as f64 / 1048576.0
-    );
 }
