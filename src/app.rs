@@ -25,6 +25,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Resul
         Some(Command::Check(c)) => check(&merge(&cli.common, c), out, err),
         Some(Command::Facts(f)) => facts_cmd(&cli.common, f, out, err),
         Some(Command::Report(r)) => report_cmd(&cli.common, r, out, err),
+        Some(Command::Tune(r)) => tune_cmd(&cli.common, r, out, err),
         Some(Command::Rules(r)) => rules_cmd(r, out, err),
     }
 }
@@ -41,6 +42,7 @@ fn merge(top: &Common, sub: Common) -> Common {
     }
     take_opt!(gunicorn_cmd, postgres, postgres_conf, facts, root);
     c.strict |= top.strict;
+    c.docker |= top.docker;
     c.no_redact |= top.no_redact;
     c.redact_hosts |= top.redact_hosts;
     c.verbose |= top.verbose;
@@ -86,6 +88,7 @@ fn context(c: &Common) -> Ctx {
         profiles: c.profile.clone(),
         logs: c.log.clone(),
         urls: c.url.clone(),
+        docker: c.docker,
         procfile: None,
     };
     Ctx { host, inputs }
@@ -225,12 +228,29 @@ fn check(c: &Common, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Resul
         Err(code) => return Ok(code),
     };
     let summary = run.summary;
+    if matches!(
+        c.format,
+        Format::Env | Format::Flags | Format::Compose | Format::Postgresql
+    ) {
+        return fail_with(
+            err,
+            &[Diagnostic::new(
+                "argument",
+                "--format",
+                "env, flags, compose and postgresql are formats of `headroom tune`",
+            )
+            .help(Some(
+                "check prints human, json, markdown, junit or prometheus".into(),
+            ))],
+        );
+    }
     let text = match c.format {
         Format::Human => report::human::render(&run, c.verbose),
         Format::Json => report::json::render(&run),
         Format::Markdown => report::markdown::render(&run),
         Format::Junit => report::junit::render(&run, c.strict),
         Format::Prometheus => report::prometheus::render(&run),
+        _ => unreachable!("tune formats rejected above"),
     };
     out.write_all(text.as_bytes())?;
     Ok(engine::exit_code(&summary, c.strict))
@@ -339,7 +359,9 @@ fn report_cmd(
         Ok(x) => x,
         Err(code) => return Ok(code),
     };
-    let text = report::ticket::render(&run, &red);
+    let mut red = red;
+    let logs = report::ticket::log_excerpts(&c.log, 20);
+    let text = report::ticket::render(&run, &mut red, &logs);
     match &r.output {
         None => out.write_all(text.as_bytes())?,
         Some(path) => {
@@ -381,5 +403,77 @@ pub fn write_new_file(path: &Path, text: &str, force: bool) -> Result<(), Diagno
             &shown,
             format!("cannot write: {}", probe::host::describe(&e)),
         )
+    })
+}
+
+fn tune_cmd(
+    top: &Common,
+    r: ReportArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<i32> {
+    let c = merge(top, r.common);
+    if matches!(
+        c.format,
+        Format::Markdown | Format::Junit | Format::Prometheus
+    ) {
+        return fail_with(
+            err,
+            &[Diagnostic::new(
+                "argument",
+                "--format",
+                "tune prints human, env, flags, compose, postgresql or json",
+            )],
+        );
+    }
+    let rules = match load_rules(&c, err)? {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let (facts, _) = match gather(&c, None, err)? {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
+    };
+    let plan = match crate::tune::plan(&facts, &rules) {
+        Ok(p) => p,
+        Err(e) => {
+            return fail_with(
+                err,
+                &[Diagnostic::new(
+                    "tune",
+                    "this machine",
+                    format!("cannot tune: {e}"),
+                )],
+            );
+        }
+    };
+    let argv = if c.facts.is_none() {
+        let ctx = context(&c);
+        crate::stack::project(&ctx)
+            .and_then(|p| crate::stack::gunicorn_service(&p).map(crate::stack::argv))
+    } else {
+        None
+    };
+    let text = match c.format {
+        Format::Env => crate::tune::render_env(&plan),
+        Format::Flags => crate::tune::render_flags(&plan),
+        Format::Compose => crate::tune::render_compose(&plan, argv.as_deref()),
+        Format::Postgresql => crate::tune::render_postgresql(&plan),
+        Format::Json => crate::tune::render_json(&plan),
+        _ => crate::tune::render_human(&plan),
+    };
+    match &r.output {
+        None => out.write_all(text.as_bytes())?,
+        Some(path) => {
+            if let Err(d) = write_new_file(path, &text, r.force) {
+                return fail_with(err, &[d]);
+            }
+            writeln!(err, "wrote {}", path.display())?;
+        }
+    }
+    Ok(if plan.still_failing.is_empty() {
+        OK
+    } else {
+        FINDINGS
     })
 }

@@ -26,6 +26,8 @@ pub enum Command {
     Facts(FactsArgs),
     /// One redacted Markdown file for a support ticket, with the facts embedded for replay.
     Report(ReportArgs),
+    /// Recommended settings for this machine and stack (--format human|env|flags|compose|postgresql|json).
+    Tune(ReportArgs),
     /// The rule packs: list, explain one rule, lint a directory of rule files.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -90,6 +92,9 @@ pub struct Common {
     /// An endpoint whose latency is compared with the timeouts (repeatable).
     #[arg(long = "url", value_name = "URL")]
     pub url: Vec<String>,
+    /// Ask the Docker Engine even when no Compose project is found (it costs 10–100 ms).
+    #[arg(long)]
+    pub docker: bool,
     /// A live PostgreSQL to read settings from (postgres://user:pass@host:port/db).
     #[arg(long = "postgres", value_name = "URL")]
     pub postgres: Option<String>,

@@ -4,6 +4,7 @@
 //! Parsing arguments and loading rules touch nothing on the host; rules see only [`facts::Facts`].
 
 pub mod app;
+pub mod budget;
 pub mod cli;
 pub mod compose;
 pub mod diag;
@@ -17,3 +18,5 @@ pub mod probe;
 pub mod redact;
 pub mod report;
 pub mod rules;
+pub mod stack;
+pub mod tune;

@@ -20,9 +20,13 @@ mod common;
 use common::{docker, image, run};
 
 fn collect(host: Host) -> Facts {
+    // As with `--docker`: the Engine is asked even without a Compose project.
     let ctx = Ctx {
         host,
-        inputs: Inputs::default(),
+        inputs: Inputs {
+            docker: true,
+            ..Inputs::default()
+        },
     };
     let mut facts = Facts::new();
     docker::collect(&ctx, &mut facts);
@@ -52,7 +56,9 @@ fn reads_the_real_engine_and_sees_an_oom_kill() {
     let pid = std::process::id();
     let holder = format!("headroom-compose-hold-{pid}");
     let victim = format!("headroom-compose-oom-{pid}");
-    let _cleanup = Cleanup(vec![holder.clone(), victim.clone()]);
+    let free = format!("headroom-compose-nolimit-{pid}");
+    let _cleanup = Cleanup(vec![holder.clone(), victim.clone(), free.clone()]);
+    docker(&["run", "-d", "--name", &free, img, "/memhog", "1", "sleep"]);
     docker(&[
         "run",
         "-d",
@@ -136,7 +142,7 @@ fn reads_the_real_engine_and_sees_an_oom_kill() {
         docker(&["info", "-f", "{{.DockerRootDir}}"])
     );
     assert_eq!(facts.bool("docker.desktop"), Some(false));
-    assert!(facts.int("docker.containers_running").unwrap_or(0) >= 1);
+    assert!(facts.int("docker.containers_running").unwrap_or(0) >= 2);
     assert!(facts.int("docker.oom_killed_containers").unwrap_or(0) >= 1);
     assert!(
         facts
@@ -145,6 +151,20 @@ fn reads_the_real_engine_and_sees_an_oom_kill() {
             .contains(&victim),
         "{:?}",
         get("docker.oom_killed_containers")
+    );
+    // The holder runs with --memory 64m, the other without a limit.
+    assert!(
+        facts
+            .int("docker.containers_without_memory_limit")
+            .unwrap_or(0)
+            >= 1
+    );
+    let unlimited = facts
+        .source("docker.containers_without_memory_limit")
+        .unwrap_or_default();
+    assert!(
+        unlimited.contains(&free) && !unlimited.contains(&holder),
+        "{unlimited}"
     );
     let usage = facts.int("docker.containers_memory_usage").unwrap_or(0);
     assert!(
@@ -165,7 +185,7 @@ fn reads_the_real_engine_and_sees_an_oom_kill() {
         "dockerd + containerd + shims RSS {rss}"
     );
     assert!(
-        facts.int("docker.shim_count").unwrap_or(0) >= 1,
+        facts.int("docker.shim_count").unwrap_or(0) >= 2,
         "{:?}",
         get("docker.shim_count")
     );
@@ -417,5 +437,24 @@ fn a_slow_engine_with_many_containers_stays_within_the_time_budget() {
                 .contains("timed out"),
         "{}",
         facts.why_unknown("docker.oom_killed_containers")
+    );
+}
+
+#[test]
+fn the_engine_is_not_asked_without_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut host = Host::fixture(dir.path());
+    host.cwd = dir.path().to_path_buf();
+    let ctx = Ctx {
+        host,
+        inputs: Inputs::default(),
+    };
+    let mut facts = Facts::new();
+    docker::collect(&ctx, &mut facts);
+    assert!(
+        facts
+            .why_unknown("docker.reachable")
+            .contains("pass --docker"),
+        "{facts:?}"
     );
 }

@@ -65,17 +65,21 @@ fn own_cgroup_dir() -> Result<(PathBuf, bool), String> {
 }
 
 fn limited_cgroup() -> Result<Cgroup, String> {
+    limited_to(LIMIT, "")
+}
+
+fn limited_to(limit: u64, tag: &str) -> Result<Cgroup, String> {
     let (parent, v2) = own_cgroup_dir()?;
-    let dir = parent.join(format!("headroom-test-{}", std::process::id()));
+    let dir = parent.join(format!("headroom-test-{}{tag}", std::process::id()));
     std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let cg = Cgroup {
         procs: dir.join("cgroup.procs"),
         dir: dir.clone(),
     };
     let (file, value) = if v2 {
-        ("memory.max", LIMIT.to_string())
+        ("memory.max", limit.to_string())
     } else {
-        ("memory.limit_in_bytes", LIMIT.to_string())
+        ("memory.limit_in_bytes", limit.to_string())
     };
     std::fs::write(dir.join(file), value).map_err(|e| format!("cannot set {file}: {e}"))?;
     Ok(cg)
@@ -126,4 +130,48 @@ fn reports_512_mib_inside_a_512_mib_cgroup() {
     let o = run_in(&cg, &["check", "--only", "MEM001"]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("WARN MEM001 512 MiB usable (cgroup"), "{out}");
+}
+
+#[test]
+/// The app name is one no other Gunicorn on the machine serves, so the per-worker figure is the
+/// stated estimate, not a running process's measurement.
+fn nine_workers_fail_and_two_pass_in_a_1_gib_cgroup() {
+    let cg = limited_to(1024 * 1024 * 1024, "-1g").unwrap_or_else(|e| {
+        panic!("this test needs root and a writable cgroup memory controller: {e}")
+    });
+    let o = run_in(
+        &cg,
+        &[
+            "check",
+            "--only",
+            "GUN011",
+            "--gunicorn-cmd",
+            "gunicorn -w 9 headroom_lab_probe:app",
+        ],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(
+            "FAIL GUN011 9 workers × 150 MiB + master 30 MiB + threads and connections 9 MiB = 1.4 GiB > 1 GiB usable (cgroup"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("(command line -w 9)"), "{out}");
+    let o = run_in(
+        &cg,
+        &[
+            "check",
+            "--only",
+            "GUN011",
+            "--gunicorn-cmd",
+            "gunicorn -w 2 headroom_lab_probe:app",
+        ],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("PASS GUN011 2 workers × 150 MiB + master = 332 MiB of 1 GiB usable"),
+        "{out}"
+    );
 }

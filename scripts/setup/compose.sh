@@ -5,7 +5,8 @@
 # Compose v1 (docker-compose 1.29.2, python); if a Compose v2 package ever appears in the
 # configured sources it is installed too, but the tests use v1's `docker-compose config`.
 # tests/compose_v1_oracle.py runs under /usr/bin/python3 with the python3-docker and python3-yaml
-# modules that docker-compose itself depends on.
+# modules that docker-compose itself depends on. Its last test creates real containers, so the
+# Docker Engine and the test-image toolchain (scripts/setup/docker.sh) are needed too.
 set -eu
 
 need=""
@@ -27,3 +28,4 @@ done
 
 docker-compose version
 /usr/bin/python3 -c 'import yaml, docker, compose; print("oracle modules: ok")'
+sh "$(dirname "$0")/docker.sh"

@@ -48,6 +48,8 @@ pub struct Discovered {
     pub env_source: BTreeMap<String, String>,
     /// The profiles that are enabled.
     pub profiles: Vec<String>,
+    /// The env files read for interpolation, lowest precedence first, as a user would name them.
+    pub env_files: Vec<String>,
 }
 
 /// The Compose files a `docker compose` run in the working directory would load, in merge order.
@@ -139,9 +141,11 @@ pub fn discover_all(ctx: &Ctx) -> Result<Discovered, ReadError> {
     } else {
         ctx.inputs.env_files.iter().map(|p| abs(p)).collect()
     };
+    let mut env_file_names = Vec::new();
     for f in &env_files {
         let entries = read_env_file(f, &host.env).map_err(ReadError::Invalid)?;
         let name = display_name(f, &project_dir);
+        env_file_names.push(name.clone());
         for e in entries {
             env_source.insert(e.key.clone(), format!("{name}:{}", e.line));
             env.insert(e.key, e.value);
@@ -173,6 +177,7 @@ pub fn discover_all(ctx: &Ctx) -> Result<Discovered, ReadError> {
         env,
         env_source,
         profiles,
+        env_files: env_file_names,
     })
 }
 

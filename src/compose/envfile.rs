@@ -47,9 +47,9 @@ pub fn parse(
     let mut entries: Vec<Entry> = Vec::new();
     let lines: Vec<&str> = text.split('\n').collect();
     let mut i = 0;
-    while i < lines.len() {
+    while let Some(raw) = lines.get(i) {
         let start = i;
-        let raw = lines[i].trim_end_matches('\r');
+        let raw = raw.trim_end_matches('\r');
         i += 1;
         let line = raw.trim_start();
         if line.is_empty() || line.starts_with('#') {

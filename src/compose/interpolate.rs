@@ -113,8 +113,8 @@ fn matching_brace(s: &str) -> Option<usize> {
     let bytes = s.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(&b) = bytes.get(i) {
+        match b {
             b'$' if bytes.get(i + 1) == Some(&b'{') => {
                 depth += 1;
                 i += 2;

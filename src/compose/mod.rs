@@ -6,6 +6,11 @@
 //! project into `compose.*` facts. The Gunicorn and PostgreSQL probes use [`read`] to find the
 //! service that runs them. No Docker or Compose binary is needed: this is a static reading, checked
 //! against docker-compose in `tests/compose_diff.rs`.
+//!
+//! Not modelled (read as plain values or ignored): the `!reset` / `!override` merge tags of
+//! Compose 2.24+, `--project-directory`, `secrets`/`configs`, `build`, and any key not listed on
+//! [`Service`]. Where Compose v1 and the compose-spec differ we follow the spec (compose-go and
+//! the Compose file reference); each difference is pinned in a fixture's `v1_differs`.
 
 pub mod discover;
 pub mod envfile;
@@ -150,7 +155,19 @@ pub fn collect(ctx: &Ctx, facts: &mut Facts) {
 fn set_facts(d: &discover::Discovered, loaded: &Loaded, facts: &mut Facts) {
     let p = &loaded.project;
     facts.set("compose.error", "", "the Compose files loaded");
-    facts.set("compose.files", loaded.files.join(":"), d.how.clone());
+    let vars = if d.env_files.is_empty() {
+        "variables from the environment only".to_string()
+    } else {
+        format!(
+            "variables from {} and the environment",
+            d.env_files.join(", ")
+        )
+    };
+    facts.set(
+        "compose.files",
+        loaded.files.join(":"),
+        format!("{}; {vars}", d.how),
+    );
     facts.set(
         "compose.project",
         p.name.clone(),

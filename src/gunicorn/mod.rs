@@ -139,11 +139,7 @@ pub const LOG_FACTS: &[FactSpec] = &[
 ];
 
 /// The log probe group: scans the logs the user gave.
-pub const LOG_GROUP: Group = Group {
-    name: "gunicorn-logs",
-    facts: LOG_FACTS,
-    collect: collect_logs,
-};
+pub const LOG_GROUP: Group = Group::local("gunicorn-logs", LOG_FACTS, collect_logs);
 
 const NO_LOG: &str = "no Gunicorn log given (use --log FILE, or - for stdin)";
 
@@ -229,13 +225,9 @@ pub fn log_facts(s: &logs::LogSummary, from: &str, facts: &mut Facts) {
 }
 
 /// The probe group: resolves the Gunicorn command the user pointed headroom at.
-pub const GROUP: Group = Group {
-    name: "gunicorn",
-    facts: FACTS,
-    collect,
-};
+pub const GROUP: Group = Group::local("gunicorn", FACTS, collect);
 
-const NO_COMMAND: &str = "no Gunicorn command given (use --gunicorn-cmd or a Procfile)";
+const NO_COMMAND: &str = "no Gunicorn command given (use --gunicorn-cmd, a Procfile, or a Compose service running gunicorn)";
 
 /// Integer settings reported as they are.
 const INTS: &[&str] = &[
@@ -256,26 +248,75 @@ fn collect(ctx: &Ctx, facts: &mut Facts) {
     let host = &ctx.host;
     let cmd = match command(ctx) {
         Ok(Some(c)) => c,
-        Ok(None) => return set_all_unknown(facts, NO_COMMAND),
+        Ok(None) => match compose_command(ctx) {
+            Some(c) => c,
+            None => return set_all_unknown(facts, NO_COMMAND),
+        },
         Err(e) => return set_all_unknown(facts, &e),
     };
-    let (words, origin) = cmd;
+    let Command {
+        words,
+        origin,
+        env,
+        cwd,
+    } = cmd;
     let cpus = host_cpus(ctx);
     let r = resolve::resolve_in(
         &words,
-        &host.env,
-        &host.cwd,
+        env.as_ref().unwrap_or(&host.env),
+        cwd.as_deref().unwrap_or(&host.cwd),
         (!host.live).then_some(host.root.as_path()),
         cpus,
     );
     to_facts(&r, &origin, facts);
 }
 
+/// A Gunicorn command and the environment and directory it resolves in.
+struct Command {
+    words: Vec<String>,
+    origin: String,
+    /// The container's environment for a Compose service; `None` means this process's.
+    env: Option<std::collections::BTreeMap<String, String>>,
+    /// Where `./gunicorn.conf.py` is looked for; `None` means `Host::cwd`.
+    cwd: Option<std::path::PathBuf>,
+}
+
+/// The gunicorn service of the Compose project, resolved with the service's own environment
+/// (what the container sees) in the project directory (where a bind-mounted or copied
+/// `gunicorn.conf.py` usually comes from).
+fn compose_command(ctx: &Ctx) -> Option<Command> {
+    let project = crate::stack::project(ctx)?;
+    let svc = crate::stack::gunicorn_service(&project)?;
+    let words = crate::stack::argv(svc);
+    if words.is_empty() {
+        return None; // the image's own command: not readable from the Compose file
+    }
+    let dir = ctx.inputs.compose_files.first().and_then(|f| {
+        ctx.host
+            .cwd
+            .join(f)
+            .parent()
+            .map(std::path::Path::to_path_buf)
+    });
+    Some(Command {
+        words,
+        origin: format!("compose service {} ({})", svc.name, svc.at),
+        env: Some(svc.environment.clone()),
+        cwd: dir,
+    })
+}
+
 /// The Gunicorn command and a description of where it came from.
-fn command(ctx: &Ctx) -> Result<Option<(Vec<String>, String)>, String> {
+fn command(ctx: &Ctx) -> Result<Option<Command>, String> {
+    let plain = |words, origin| Command {
+        words,
+        origin,
+        env: None,
+        cwd: None,
+    };
     if let Some(c) = &ctx.inputs.gunicorn_cmd {
         let words = shlex::split(c).map_err(|e| format!("--gunicorn-cmd cannot be split: {e}"))?;
-        return Ok(Some((words, "--gunicorn-cmd".into())));
+        return Ok(Some(plain(words, "--gunicorn-cmd".into())));
     }
     let path = match &ctx.inputs.procfile {
         Some(p) => p.clone(),
@@ -294,7 +335,7 @@ fn command(ctx: &Ctx) -> Result<Option<(Vec<String>, String)>, String> {
             let expanded = resolve::expand(&line, &ctx.host.env);
             let words = shlex::split(&expanded)
                 .map_err(|e| format!("{}:{line_no}: cannot be split: {e}", path.display()))?;
-            Ok(Some((words, format!("{}:{line_no}", display(&path)))))
+            Ok(Some(plain(words, format!("{}:{line_no}", display(&path)))))
         }
         None => Err(format!("{} has no web: line", path.display())),
     }

@@ -153,11 +153,10 @@ pub const FACTS: &[FactSpec] = &[
 
 /// The probe group for the registry and the collector.
 pub fn group() -> Group {
-    Group {
-        name: "postgres",
-        facts: FACTS,
-        collect,
-    }
+    // Network: with --postgres it waits for a server that may never answer.
+    Group::network("postgres", FACTS, collect, |ctx| {
+        ctx.inputs.postgres_url.is_some()
+    })
 }
 
 /// The server major version and how it was learned.
@@ -598,6 +597,32 @@ pub fn collect(ctx: &Ctx, facts: &mut Facts) {
     }
     if let Some(e) = live_err {
         all_unknown(&e, facts);
+        return;
+    }
+    // A Compose service running the postgres image: its `-c` flags over its version's defaults.
+    if ctx.inputs.postgres_version.is_none()
+        && let Some(project) = crate::stack::project(ctx)
+        && let Some(svc) = crate::stack::postgres_service(&project)
+    {
+        let (major, src) = svc
+            .image
+            .as_ref()
+            .and_then(|i| crate::stack::postgres_major(&i.value))
+            .unwrap_or((
+                params::DEFAULT_MAJOR,
+                "assumed: the image tag names no version".into(),
+            ));
+        let version = Version {
+            major,
+            source: format!("compose service {}: {src}", svc.name),
+        };
+        let args = crate::stack::postgres_args(svc);
+        if let Err(e) = record_command(&version, &args, facts) {
+            all_unknown(
+                &format!("compose service {} ({}): {e}", svc.name, svc.at),
+                facts,
+            );
+        }
         return;
     }
     // Without any PostgreSQL to look at, defaults would judge a server that may not exist; only

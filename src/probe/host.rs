@@ -14,6 +14,9 @@ use std::time::Duration;
 /// wanted by several groups, and a run must not read them five times.
 pub type ReadCache = Arc<Mutex<BTreeMap<String, Result<String, String>>>>;
 
+/// Parsed inputs several probes share (the Compose project), computed once per run.
+pub type Memo = Arc<Mutex<BTreeMap<&'static str, Arc<dyn std::any::Any + Send + Sync>>>>;
+
 /// Files above this size are not read whole: no probe needs more, and a runaway file must not
 /// cost a struggling machine its memory.
 pub const MAX_READ: u64 = 4 * 1024 * 1024;
@@ -33,6 +36,8 @@ pub struct Host {
     pub live: bool,
     /// What `read` already read in this run.
     pub cache: ReadCache,
+    /// What `memo` already computed in this run.
+    pub memo: Memo,
 }
 
 impl Host {
@@ -45,6 +50,7 @@ impl Host {
             timeout,
             live: true,
             cache: ReadCache::default(),
+            memo: Memo::default(),
         }
     }
 
@@ -58,6 +64,7 @@ impl Host {
             timeout: Duration::from_secs(2),
             live: false,
             cache: ReadCache::default(),
+            memo: Memo::default(),
         }
     }
 
@@ -79,6 +86,25 @@ impl Host {
             cache.insert(abs.to_string(), r.clone());
         }
         r
+    }
+
+    /// Computes `f` once per run under `key` and shares the result between probes (and threads).
+    pub fn memo<T: std::any::Any + Send + Sync>(
+        &self,
+        key: &'static str,
+        f: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        if let Ok(m) = self.memo.lock()
+            && let Some(v) = m.get(key)
+            && let Ok(t) = Arc::clone(v).downcast::<T>()
+        {
+            return t;
+        }
+        let v = Arc::new(f());
+        if let Ok(mut m) = self.memo.lock() {
+            m.insert(key, v.clone());
+        }
+        v
     }
 
     /// True when the path exists under the root.

@@ -27,6 +27,8 @@ pub struct Inputs {
     pub profiles: Vec<String>,
     /// Gunicorn logs to scan (`--log FILE`, `-` for stdin).
     pub logs: Vec<PathBuf>,
+    /// `--docker`: ask the Docker Engine even without a Compose project.
+    pub docker: bool,
     /// `--url URL`: endpoints whose latency is measured against the timeout.
     pub urls: Vec<String>,
 }

@@ -9,8 +9,10 @@
 pub mod cgroup;
 pub mod cpu;
 pub mod disk;
+pub mod gunicorn_live;
 pub mod host;
 pub mod inputs;
+pub mod latency;
 pub mod loadavg;
 pub mod machine;
 pub mod meminfo;
@@ -35,6 +37,24 @@ pub struct Group {
     pub name: &'static str,
     pub facts: &'static [FactSpec],
     pub collect: fn(&Ctx, &mut Facts),
+    pub kind: Kind,
+    /// For network groups: whether this run gives them anything to ask (a URL, a socket). Idle
+    /// ones run inline: spawning a thread costs more than recording "not asked".
+    pub active: fn(&Ctx) -> bool,
+}
+
+/// When a group runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Reads local files, in order; cheap.
+    Local,
+    /// Talks to something that may not answer (a socket, a server). All active network groups
+    /// run at the same time, each bounded by `--timeout`, so three dead endpoints cost one
+    /// timeout. They see the facts of the local groups.
+    Network,
+    /// Computed from the facts of every other group (the memory budget); runs last, and when
+    /// needed pulls in every other group.
+    Derived,
 }
 
 /// Everything a probe may look at: the machine and what the user pointed headroom at.
@@ -42,6 +62,53 @@ pub struct Group {
 pub struct Ctx {
     pub host: Host,
     pub inputs: Inputs,
+}
+
+fn always(_: &Ctx) -> bool {
+    true
+}
+
+impl Group {
+    pub const fn local(
+        name: &'static str,
+        facts: &'static [FactSpec],
+        collect: fn(&Ctx, &mut Facts),
+    ) -> Self {
+        Self {
+            name,
+            facts,
+            collect,
+            kind: Kind::Local,
+            active: always,
+        }
+    }
+    pub const fn network(
+        name: &'static str,
+        facts: &'static [FactSpec],
+        collect: fn(&Ctx, &mut Facts),
+        active: fn(&Ctx) -> bool,
+    ) -> Self {
+        Self {
+            name,
+            facts,
+            collect,
+            kind: Kind::Network,
+            active,
+        }
+    }
+    pub const fn derived(
+        name: &'static str,
+        facts: &'static [FactSpec],
+        collect: fn(&Ctx, &mut Facts),
+    ) -> Self {
+        Self {
+            name,
+            facts,
+            collect,
+            kind: Kind::Derived,
+            active: always,
+        }
+    }
 }
 
 /// Every probe group, in dependency order: later groups may read facts of earlier ones
@@ -57,61 +124,17 @@ pub fn groups() -> Vec<Group> {
 /// correct even when the planner runs it alone.
 pub fn host_groups() -> Vec<Group> {
     vec![
-        Group {
-            name: "meminfo",
-            facts: meminfo::FACTS,
-            collect: meminfo::collect,
-        },
-        Group {
-            name: "swaps",
-            facts: swaps::FACTS,
-            collect: swaps::collect,
-        },
-        Group {
-            name: "sysctl",
-            facts: sysctl::FACTS,
-            collect: sysctl::collect,
-        },
-        Group {
-            name: "vmstat",
-            facts: vmstat::FACTS,
-            collect: vmstat::collect,
-        },
-        Group {
-            name: "loadavg",
-            facts: loadavg::FACTS,
-            collect: loadavg::collect,
-        },
-        Group {
-            name: "pressure",
-            facts: pressure::FACTS,
-            collect: pressure::collect,
-        },
-        Group {
-            name: "cgroup",
-            facts: cgroup::FACTS,
-            collect: cgroup::collect,
-        },
-        Group {
-            name: "cpu",
-            facts: cpu::FACTS,
-            collect: cpu::collect,
-        },
-        Group {
-            name: "disk",
-            facts: disk::FACTS,
-            collect: disk::collect,
-        },
-        Group {
-            name: "machine",
-            facts: machine::FACTS,
-            collect: machine::collect,
-        },
-        Group {
-            name: "memory",
-            facts: memory::FACTS,
-            collect: memory::collect,
-        },
+        Group::local("meminfo", meminfo::FACTS, meminfo::collect),
+        Group::local("swaps", swaps::FACTS, swaps::collect),
+        Group::local("sysctl", sysctl::FACTS, sysctl::collect),
+        Group::local("vmstat", vmstat::FACTS, vmstat::collect),
+        Group::local("loadavg", loadavg::FACTS, loadavg::collect),
+        Group::local("pressure", pressure::FACTS, pressure::collect),
+        Group::local("cgroup", cgroup::FACTS, cgroup::collect),
+        Group::local("cpu", cpu::FACTS, cpu::collect),
+        Group::local("disk", disk::FACTS, disk::collect),
+        Group::local("machine", machine::FACTS, machine::collect),
+        Group::local("memory", memory::FACTS, memory::collect),
     ]
 }
 
@@ -129,19 +152,26 @@ pub fn collect_host(ctx: &Ctx) -> Facts {
 fn other_groups() -> Vec<Group> {
     vec![
         // Compose first: the Gunicorn and PostgreSQL groups read the services it finds.
-        Group {
-            name: "compose",
-            facts: crate::compose::FACTS,
-            collect: crate::compose::collect,
-        },
+        Group::local("compose", crate::compose::FACTS, crate::compose::collect),
+        Group::local("stack", crate::stack::FACTS, crate::stack::collect),
         crate::gunicorn::GROUP,
         crate::gunicorn::LOG_GROUP,
+        Group::local(
+            "gunicorn-live",
+            gunicorn_live::FACTS,
+            gunicorn_live::collect,
+        ),
+        Group::network("latency", latency::FACTS, latency::collect, |ctx| {
+            !ctx.inputs.urls.is_empty()
+        }),
         crate::postgres::group(),
-        Group {
-            name: "docker",
-            facts: crate::docker::FACTS,
-            collect: crate::docker::collect,
-        },
+        Group::network(
+            "docker",
+            crate::docker::FACTS,
+            crate::docker::collect,
+            crate::docker::asked,
+        ),
+        Group::derived("budget", crate::budget::FACTS, crate::budget::collect),
     ]
 }
 
@@ -157,18 +187,92 @@ pub struct Timing {
     pub took: Duration,
 }
 
-/// Runs the groups that produce at least one needed fact (all groups when `needed` is `None`).
+/// Runs the groups that produce at least one needed fact (all groups when `needed` is `None`):
+/// local groups in order, then every network group at once, then derived groups.
 pub fn collect(ctx: &Ctx, needed: Option<&BTreeSet<String>>) -> (Facts, Vec<Timing>) {
-    let mut facts = Facts::new();
-    let mut timings = Vec::new();
-    for g in groups() {
-        let wanted = needed.is_none_or(|n| {
+    let all = groups();
+    let wants = |g: &Group| {
+        needed.is_none_or(|n| {
             n.iter()
                 .any(|name| g.facts.iter().any(|spec| spec.matches(name)))
+        })
+    };
+    // A derived group reads everything, so needing it means needing every group.
+    let everything = all.iter().any(|g| g.kind == Kind::Derived && wants(g));
+    let chosen: Vec<&Group> = all.iter().filter(|g| everything || wants(g)).collect();
+    let mut facts = Facts::new();
+    let mut timings = Vec::new();
+    for g in chosen.iter().filter(|g| g.kind == Kind::Local) {
+        let start = Instant::now();
+        (g.collect)(ctx, &mut facts);
+        timings.push(Timing {
+            probe: g.name,
+            took: start.elapsed(),
         });
-        if !wanted {
-            continue;
+    }
+    let (network, idle): (Vec<&&Group>, Vec<&&Group>) = chosen
+        .iter()
+        .filter(|g| g.kind == Kind::Network)
+        .partition(|g| (g.active)(ctx));
+    let inline = if network.len() == 1 {
+        network.clone()
+    } else {
+        Vec::new()
+    };
+    for g in idle.into_iter().chain(inline) {
+        let start = Instant::now();
+        (g.collect)(ctx, &mut facts);
+        timings.push(Timing {
+            probe: g.name,
+            took: start.elapsed(),
+        });
+    }
+    if network.len() > 1 {
+        let seen = &facts;
+        let results: Vec<(Facts, Timing)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = network
+                .iter()
+                .map(|g| {
+                    scope.spawn(move || {
+                        let start = Instant::now();
+                        let mut own = seen.clone();
+                        (g.collect)(ctx, &mut own);
+                        (
+                            own,
+                            Timing {
+                                probe: g.name,
+                                took: start.elapsed(),
+                            },
+                        )
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .zip(&network)
+                .map(|(h, g)| {
+                    h.join().unwrap_or_else(|_| {
+                        let mut f = Facts::new();
+                        for spec in g.facts {
+                            f.unknown(spec.name, format!("the {} probe failed", g.name));
+                        }
+                        (
+                            f,
+                            Timing {
+                                probe: g.name,
+                                took: Duration::ZERO,
+                            },
+                        )
+                    })
+                })
+                .collect()
+        });
+        for (f, t) in results {
+            facts.extend(f);
+            timings.push(t);
         }
+    }
+    for g in chosen.iter().filter(|g| g.kind == Kind::Derived) {
         let start = Instant::now();
         (g.collect)(ctx, &mut facts);
         timings.push(Timing {

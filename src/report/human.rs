@@ -100,6 +100,18 @@ pub fn render(run: &Run, verbose: bool) -> String {
             }
         }
     }
+    // The budget, when the stack is known well enough to add up (80 columns unless told).
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(80);
+    if let Some(b) = super::budget::render(
+        &run.facts,
+        width,
+        colored::control::SHOULD_COLORIZE.should_colorize(),
+    ) {
+        let _ = write!(out, "\n{b}");
+    }
     let s = &run.summary;
     let mut parts = vec![
         format!("{} fail", s.fail),

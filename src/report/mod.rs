@@ -3,6 +3,7 @@
 //! One renderer per file, each a pure function from a [`Run`] to text, so every format can be
 //! snapshot-tested on the same fixed findings.
 
+pub mod budget;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -22,6 +23,14 @@ pub enum Format {
     Markdown,
     Junit,
     Prometheus,
+    /// `tune`: an env file (WEB_CONCURRENCY, GUNICORN_CMD_ARGS, DB_POOL_SIZE).
+    Env,
+    /// `tune`: Gunicorn command-line flags.
+    Flags,
+    /// `tune`: a compose.override.yaml fragment.
+    Compose,
+    /// `tune`: a postgresql.conf snippet.
+    Postgresql,
 }
 
 /// Everything a renderer may show about one run.

@@ -67,18 +67,57 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-pub fn render(run: &Run, red: &Redactor) -> String {
-    let mut o = String::from("# headroom report\n\n");
-    if red.enabled() {
-        let n: usize = red.counts().values().sum();
-        let _ = writeln!(
-            o,
-            "> Redacted: {n} distinct secret{} replaced by placeholders such as `[SECRET-1]` (the same value, the same placeholder). See headroom's README for what counts as a secret.\n",
-            if n == 1 { "" } else { "s" }
-        );
-    } else {
-        o.push_str("> **Redaction is OFF (`--no-redact`): this report may contain passwords, tokens and keys. Do not post it publicly.**\n\n");
+/// Lines worth showing a support engineer: timeouts, kills, boots and exits, kernel OOM lines.
+const EVIDENCE: &[&str] = &[
+    "WORKER TIMEOUT",
+    "SIGKILL",
+    "terminated due to signal",
+    "Booting worker",
+    "exited with code",
+    "Worker exiting",
+    "Killed process",
+    "out of memory",
+    "Out of memory",
+    "oom-kill",
+];
+
+/// The last `keep` evidence lines of each log, streamed (a 100 MB log costs no more memory than
+/// a small one). `-` (stdin) is skipped: the scan already consumed it.
+pub fn log_excerpts(paths: &[std::path::PathBuf], keep: usize) -> Vec<(String, Vec<String>)> {
+    use std::io::BufRead;
+    let mut out = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            continue;
+        }
+        let Ok(f) = std::fs::File::open(p) else {
+            continue;
+        };
+        let mut ring: std::collections::VecDeque<String> = std::collections::VecDeque::new();
+        let mut reader = std::io::BufReader::new(f);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            // Bounded line reads: a log without newlines must not become one giant string.
+            match std::io::Read::take(&mut reader, 64 * 1024).read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let line = String::from_utf8_lossy(&buf);
+            if EVIDENCE.iter().any(|e| line.contains(e)) {
+                if ring.len() == keep {
+                    ring.pop_front();
+                }
+                ring.push_back(line.trim_end().chars().take(400).collect());
+            }
+        }
+        out.push((p.display().to_string(), ring.into_iter().collect()));
     }
+    out
+}
+
+pub fn render(run: &Run, red: &mut Redactor, logs: &[(String, Vec<String>)]) -> String {
+    let mut o = String::new();
     let f = &run.facts;
     let get = |name: &str| {
         f.get(name).map_or("unknown".to_string(), |x| match x {
@@ -112,6 +151,9 @@ pub fn render(run: &Run, red: &Redactor) -> String {
         cell(f.source("memory.effective_total").unwrap_or("unknown"))
     );
     o.push_str(&super::markdown::render(run));
+    if let Some(b) = super::budget::render(&run.facts, 100, false) {
+        let _ = write!(o, "\n## Memory budget at a glance\n\n```\n{b}```\n");
+    }
     for (title, prefix) in SECTIONS {
         let rows: Vec<_> = f.iter().filter(|(n, _)| n.starts_with(prefix)).collect();
         if rows.is_empty() {
@@ -141,6 +183,18 @@ pub fn render(run: &Run, red: &Redactor) -> String {
             }
         }
     }
+    for (file, lines) in logs {
+        let _ = writeln!(
+            o,
+            "\n## Log evidence: {}\n\nThe last {} timeout, kill and boot lines (see the gunicorn.log.* facts for the counts).\n\n```",
+            red.text(file),
+            lines.len()
+        );
+        for l in lines {
+            let _ = writeln!(o, "{}", red.text(l));
+        }
+        o.push_str("```\n");
+    }
     let snap = Snapshot::new(run.facts.clone());
     let json = serde_json::to_string_pretty(&snap).unwrap_or_default();
     let _ = write!(
@@ -148,5 +202,17 @@ pub fn render(run: &Run, red: &Redactor) -> String {
         "\n## Facts snapshot\n\nReplay these findings, or judge them with a newer rule pack: `headroom check --facts this-report.md`.\n\n<details><summary>facts ({} entries)</summary>\n\n{FENCE}\n{json}\n```\n\n</details>\n",
         run.facts.len()
     );
-    o
+    // The header last, so its count includes the secrets found in the log excerpts.
+    let mut head = String::from("# headroom report\n\n");
+    if red.enabled() {
+        let n: usize = red.counts().values().sum();
+        let _ = writeln!(
+            head,
+            "> Redacted: {n} distinct secret{} replaced by placeholders such as `[SECRET-1]` (the same value, the same placeholder). See headroom's README for what counts as a secret.\n",
+            if n == 1 { "" } else { "s" }
+        );
+    } else {
+        head.push_str("> **Redaction is OFF (`--no-redact`): this report may contain passwords, tokens and keys. Do not post it publicly.**\n\n");
+    }
+    head + &o
 }
