@@ -791,9 +791,8 @@ fn bad_input_matrix() {
                 Expect::Finding("PG001", "skip", "invalid --postgres URL"),
             ],
         ),
-        // LEFT FOR THE LEAD: --url latency probing is not in main yet, so this row only proves
-        // that a --url to a port that never answers neither hangs nor panics the run. Add the
-        // url fact (unknown, "timed out") and its skipping rule here when the probe lands.
+        // --url GETs an endpoint five times, each and all bounded by --timeout: a port that
+        // accepts and never answers costs one timeout, and the latency rule skips with why.
         Row {
             bound: Duration::from_secs(4),
             ..row(
@@ -802,14 +801,21 @@ fn bad_input_matrix() {
                     "check",
                     "--url",
                     &format!("http://127.0.0.1:{url_silent}/"),
+                    "--gunicorn-cmd",
+                    "gunicorn -t 30 app:app",
                     "--timeout",
                     "1",
-                    "--facts",
-                    &roomy,
+                    "--only",
+                    "GUN103",
                     "--format",
                     "json",
                 ]),
-                vec![Expect::Ran],
+                vec![
+                    Expect::Ran,
+                    Expect::Unknown("url.latency_max", "no --url answered"),
+                    Expect::Unknown("url.latency_max", "timed out waiting for an answer"),
+                    Expect::Finding("GUN103", "skip", "timed out waiting for an answer"),
+                ],
             )
         },
         row(
