@@ -57,9 +57,11 @@ const NOT_SECRET: &[&str] = &[
 /// Keys whose values are host names, for `--redact-hosts`.
 const HOST_KEYS: &[&str] = &["HOST", "HOSTNAME", "SERVER", "DOMAIN", "URL_HOST", "FQDN"];
 
-/// True when a key name means its value is a secret.
+/// True when a key name means its value is a secret. A dotted name is judged by its last part
+/// (`db.password` is a secret's name; `private.sock` is a file name).
 pub fn is_secret_name(name: &str) -> bool {
-    let up = name.to_ascii_uppercase().replace(['-', '.'], "_");
+    let name = name.rsplit('.').next().unwrap_or(name);
+    let up = name.to_ascii_uppercase().replace('-', "_");
     if NOT_SECRET
         .iter()
         .any(|n| up == *n || up.ends_with(&format!("_{n}")))
@@ -302,7 +304,10 @@ impl Redactor {
             let scheme = ["bearer", "basic", "token", "digest"]
                 .iter()
                 .any(|w| value.eq_ignore_ascii_case(w));
+            // `${VAR:?message}`: what follows `:?` is Compose's error text, not the value.
+            let interpolation_message = c == b':' && value.starts_with('?');
             if scheme
+                || interpolation_message
                 || value.is_empty()
                 || (value.starts_with('[') && value.ends_with(']'))
                 || value.contains("://")
@@ -555,6 +560,19 @@ mod tests {
             r("db.example.com 203.0.113.7"),
             "db.example.com 203.0.113.7"
         );
+    }
+
+    #[test]
+    fn a_socket_path_named_private_is_not_a_key() {
+        let msg = "/run/app/private.sock: cannot connect";
+        assert_eq!(r(msg), msg);
+        assert_eq!(r("db.password=hunter2"), "db.password=[SECRET-1]");
+    }
+
+    #[test]
+    fn a_required_variable_message_keeps_its_words() {
+        let msg = "${POSTGRES_PASSWORD:?required variable POSTGRES_PASSWORD is missing}";
+        assert_eq!(r(msg), msg);
     }
 
     #[test]

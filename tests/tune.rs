@@ -184,7 +184,9 @@ fn flags_and_env_are_accepted_by_real_gunicorn() {
     assert_eq!(get("worker_tmp_dir"), "/dev/shm", "{printed}");
     // What Gunicorn resolves from the env file is what tune said (and judged).
     assert_eq!(get("workers"), want_workers, "{printed}");
-    let want_timeout = tuned["facts"]["gunicorn.timeout"]["value"].as_f64().unwrap_or(0.0);
+    let want_timeout = tuned["facts"]["gunicorn.timeout"]["value"]
+        .as_f64()
+        .unwrap_or(0.0);
     assert_eq!(get("timeout"), format!("{want_timeout:.0}"), "{printed}");
     // 768 MiB: the seed's validated tier-3 configuration, 90 s (GUN002 judges by the same table).
     assert_eq!(get("timeout"), "90", "{printed}");
