@@ -57,25 +57,45 @@ const NOT_SECRET: &[&str] = &[
 /// Keys whose values are host names, for `--redact-hosts`.
 const HOST_KEYS: &[&str] = &["HOST", "HOSTNAME", "SERVER", "DOMAIN", "URL_HOST", "FQDN"];
 
+/// Case-insensitive "contains" without allocating (names are ASCII).
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len() >= needle.len()
+        && hay
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+fn eq_word(a: &[u8], b: &[u8]) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
 /// True when a key name means its value is a secret. A dotted name is judged by its last part
-/// (`db.password` is a secret's name; `private.sock` is a file name).
+/// (`db.password` is a secret's name; `private.sock` is a file name). `-` counts as `_`.
 pub fn is_secret_name(name: &str) -> bool {
-    let name = name.rsplit('.').next().unwrap_or(name);
-    let up = name.to_ascii_uppercase().replace('-', "_");
-    if NOT_SECRET
-        .iter()
-        .any(|n| up == *n || up.ends_with(&format!("_{n}")))
-    {
-        return false;
+    let name = name.rsplit('.').next().unwrap_or(name).as_bytes();
+    let norm = |c: &u8| {
+        if *c == b'-' {
+            b'_'
+        } else {
+            c.to_ascii_uppercase()
+        }
+    };
+    let up: Vec<u8> = name.iter().map(norm).collect();
+    for n in NOT_SECRET {
+        let n = n.as_bytes();
+        if up == n || (up.len() > n.len() && up.ends_with(n) && up[up.len() - n.len() - 1] == b'_')
+        {
+            return false;
+        }
     }
-    if SECRET_WORDS.iter().any(|w| up.contains(w)) {
+    if SECRET_WORDS.iter().any(|w| contains_ci(&up, w.as_bytes())) {
         return true;
     }
     // KEY and PASS as whole words only: `SECRET_KEY`, `DB_PASS`, `key` — not `KEYBOARD`, `PASSIVE`.
-    up.split('_')
-        .any(|w| matches!(w, "KEY" | "PASS" | "PWD" | "PW"))
-        || up.ends_with("KEY")
-        || up.ends_with("_PASS")
+    up.split(|c| *c == b'_').any(|w| {
+        eq_word(w, b"KEY") || eq_word(w, b"PASS") || eq_word(w, b"PWD") || eq_word(w, b"PW")
+    }) || up.ends_with(b"KEY")
+        || up.ends_with(b"_PASS")
 }
 
 #[derive(Clone, Debug, Default)]
@@ -121,11 +141,28 @@ impl Redactor {
         if !self.enabled || s.is_empty() {
             return s.to_string();
         }
-        let s = self.pem(s);
-        let s = self.url_userinfo(&s);
-        let s = self.key_values(&s);
-        let s = self.auth_schemes(&s);
-        let s = self.tokens(&s);
+        // Each pass runs only when its trigger is present: most strings (sizes, paths, plain
+        // sources) have nothing to redact, and this runs on every fact of every output.
+        let mut s = s.to_string();
+        if s.contains("-----BEGIN ") {
+            s = self.pem(&s);
+        }
+        if s.contains("://") {
+            s = self.url_userinfo(&s);
+        }
+        if s.contains(['=', ':']) || s.contains("--") {
+            s = self.key_values(&s);
+        }
+        if s.contains("Bearer ")
+            || s.contains("bearer ")
+            || s.contains("Basic ")
+            || s.contains("Token ")
+        {
+            s = self.auth_schemes(&s);
+        }
+        if has_long_word(&s) {
+            s = self.tokens(&s);
+        }
         if self.hosts { self.host_like(&s) } else { s }
     }
 
@@ -452,6 +489,22 @@ fn is_public_host(h: &str) -> bool {
         || h == "::1"
         || h.starts_with('/')
         || h.starts_with('%'))
+}
+
+/// True when some run of token characters is long enough to be a key (16+).
+fn has_long_word(s: &str) -> bool {
+    let mut run = 0;
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'=' | b'.') {
+            run += 1;
+            if run >= 16 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
 }
 
 fn looks_like_key(w: &str) -> bool {

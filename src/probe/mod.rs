@@ -48,9 +48,10 @@ pub struct Group {
 pub enum Kind {
     /// Reads local files, in order; cheap.
     Local,
-    /// Talks to something that may not answer (a socket, a server). All active network groups
-    /// run at the same time, each bounded by `--timeout`, so three dead endpoints cost one
-    /// timeout. They see the facts of the local groups.
+    /// Talks to something that may not answer (a socket, a server), or scans something large
+    /// (every process in /proc). Active network groups run on their own threads, alongside the
+    /// local groups and each other, each bounded by `--timeout`: three dead endpoints cost one
+    /// timeout. They read only the context, never another group's facts.
     Network,
     /// Computed from the facts of every other group (the memory budget); runs last, and when
     /// needed pulls in every other group.
@@ -156,10 +157,12 @@ fn other_groups() -> Vec<Group> {
         Group::local("stack", crate::stack::FACTS, crate::stack::collect),
         crate::gunicorn::GROUP,
         crate::gunicorn::LOG_GROUP,
-        Group::local(
+        // Scans every process in /proc: alongside the local groups, on its own thread.
+        Group::network(
             "gunicorn-live",
             gunicorn_live::FACTS,
             gunicorn_live::collect,
+            |_| true,
         ),
         Group::network("latency", latency::FACTS, latency::collect, |ctx| {
             !ctx.inputs.urls.is_empty()
@@ -202,75 +205,66 @@ pub fn collect(ctx: &Ctx, needed: Option<&BTreeSet<String>>) -> (Facts, Vec<Timi
     let chosen: Vec<&Group> = all.iter().filter(|g| everything || wants(g)).collect();
     let mut facts = Facts::new();
     let mut timings = Vec::new();
-    for g in chosen.iter().filter(|g| g.kind == Kind::Local) {
-        let start = Instant::now();
-        (g.collect)(ctx, &mut facts);
-        timings.push(Timing {
-            probe: g.name,
-            took: start.elapsed(),
-        });
-    }
     let (network, idle): (Vec<&&Group>, Vec<&&Group>) = chosen
         .iter()
         .filter(|g| g.kind == Kind::Network)
         .partition(|g| (g.active)(ctx));
-    let inline = if network.len() == 1 {
-        network.clone()
-    } else {
-        Vec::new()
-    };
-    for g in idle.into_iter().chain(inline) {
-        let start = Instant::now();
-        (g.collect)(ctx, &mut facts);
-        timings.push(Timing {
-            probe: g.name,
-            took: start.elapsed(),
-        });
-    }
-    if network.len() > 1 {
-        let seen = &facts;
-        let results: Vec<(Facts, Timing)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = network
-                .iter()
-                .map(|g| {
-                    scope.spawn(move || {
-                        let start = Instant::now();
-                        let mut own = seen.clone();
-                        (g.collect)(ctx, &mut own);
-                        (
-                            own,
-                            Timing {
-                                probe: g.name,
-                                took: start.elapsed(),
-                            },
-                        )
-                    })
+    // Network groups (and the /proc scan for live Gunicorn) read no other group's facts, only
+    // the context: they run on their own threads while the local groups run here, so a check
+    // costs the slowest of them, not the sum.
+    let results: Vec<(Facts, Timing)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = network
+            .iter()
+            .map(|g| {
+                scope.spawn(move || {
+                    let start = Instant::now();
+                    let mut own = Facts::new();
+                    (g.collect)(ctx, &mut own);
+                    (
+                        own,
+                        Timing {
+                            probe: g.name,
+                            took: start.elapsed(),
+                        },
+                    )
                 })
-                .collect();
-            handles
-                .into_iter()
-                .zip(&network)
-                .map(|(h, g)| {
-                    h.join().unwrap_or_else(|_| {
-                        let mut f = Facts::new();
-                        for spec in g.facts {
-                            f.unknown(spec.name, format!("the {} probe failed", g.name));
-                        }
-                        (
-                            f,
-                            Timing {
-                                probe: g.name,
-                                took: Duration::ZERO,
-                            },
-                        )
-                    })
-                })
-                .collect()
-        });
-        for (f, t) in results {
-            facts.extend(f);
-            timings.push(t);
+            })
+            .collect();
+        for g in chosen
+            .iter()
+            .filter(|g| g.kind == Kind::Local)
+            .chain(idle.iter().copied())
+        {
+            let start = Instant::now();
+            (g.collect)(ctx, &mut facts);
+            timings.push(Timing {
+                probe: g.name,
+                took: start.elapsed(),
+            });
         }
+        handles
+            .into_iter()
+            .zip(&network)
+            .map(|(h, g)| {
+                h.join().unwrap_or_else(|_| {
+                    let mut f = Facts::new();
+                    for spec in g.facts {
+                        f.unknown(spec.name, format!("the {} probe failed", g.name));
+                    }
+                    (
+                        f,
+                        Timing {
+                            probe: g.name,
+                            took: Duration::ZERO,
+                        },
+                    )
+                })
+            })
+            .collect()
+    });
+    for (f, t) in results {
+        facts.extend(f);
+        timings.push(t);
     }
     for g in chosen.iter().filter(|g| g.kind == Kind::Derived) {
         let start = Instant::now();
