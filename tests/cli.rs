@@ -402,3 +402,39 @@ fn facts_list_documents_every_fact() {
         assert!(o.stdout.contains(name), "facts --list lacks {name}");
     }
 }
+
+#[test]
+fn a_report_replays_to_the_same_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let ticket = dir.path().join("ticket.md");
+    let src = facts("tiny-256m-oom.json");
+    let o = headroom(&["report", "--facts", &src, "-o", ticket.to_str().unwrap()]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let text = std::fs::read_to_string(&ticket).unwrap();
+    assert!(text.starts_with("# headroom report"), "{text}");
+    let original = headroom(&["check", "--format", "json", "--facts", &src]);
+    let replayed = headroom(&[
+        "check",
+        "--format",
+        "json",
+        "--facts",
+        ticket.to_str().unwrap(),
+    ]);
+    let a: serde_json::Value = serde_json::from_str(&original.stdout).unwrap();
+    let b: serde_json::Value = serde_json::from_str(&replayed.stdout).unwrap();
+    assert_eq!(
+        a["findings"], b["findings"],
+        "the report's facts must judge the same"
+    );
+    assert_eq!(a["summary"], b["summary"]);
+    assert_eq!(original.code, replayed.code);
+    // With another rule pack (here: an override and an added rule) the report is judged anew.
+    let newer = headroom(&[
+        "check",
+        "--rules",
+        &rulefiles("good"),
+        "--facts",
+        ticket.to_str().unwrap(),
+    ]);
+    assert!(newer.stdout.contains("TST006"), "{}", newer.stdout);
+}

@@ -89,6 +89,16 @@ fn prediction_matches_what_gunicorn_does_in_a_real_cgroup() {
 
     // 256 MiB, -w 3: really OOM-killed, and headroom said so before anything started.
     let oom = small["oom_kills"].as_u64().unwrap_or(0);
+    // headroom read the same Gunicorn log: real cgroup OOM kills are possible OOM kills, not
+    // timeout escalations (no WORKER TIMEOUT preceded them).
+    let hl = &small["headroom_log"];
+    if oom > 0 {
+        assert!(
+            hl["possible_oom_kills"].as_u64().unwrap_or(0) >= 1,
+            "log read by headroom: {hl:#}\n{small:#}"
+        );
+        assert_eq!(hl["sigkills_after_timeout"].as_u64(), Some(0), "{hl:#}");
+    }
     assert!(
         oom > 0 || small["boot_s"].is_null(),
         "3 workers in 256 MiB should be OOM-killed or fail to boot; observed: {small:#}"

@@ -378,6 +378,20 @@ LOG_PATTERNS = {
 }
 
 
+def read_log_with_headroom(headroom, glog):
+    """gunicorn.log.* facts of `headroom facts --log FILE`, or the error."""
+    try:
+        p = subprocess.run([headroom, "facts", "--format", "json", "--log", str(glog)],
+                           capture_output=True, text=True, timeout=60)
+        facts = json.loads(p.stdout)["facts"]
+    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
+        return {"error": f"{type(e).__name__}: {e}"}
+    out = {}
+    for k in ("timeouts", "sigkills", "sigkills_after_timeout", "possible_oom_kills"):
+        out[k] = facts.get(f"gunicorn.log.{k}", {}).get("value")
+    return out
+
+
 def run_scenario(args, mib, config, env_base):
     name = f"{mib}-{config}"
     res = {"scenario": name, "limit_mib": mib, "config": config}
@@ -451,6 +465,9 @@ def run_scenario(args, mib, config, env_base):
             for k, pat in LOG_PATTERNS.items():
                 res[k] = len(pat.findall(text))
             res["log_tail"] = text.splitlines()[-15:]
+            # headroom's own reading of the same log: a real OOM kill must come out as a
+            # possible OOM kill, not as timeout escalation (issue 3's log forensics).
+            res["headroom_log"] = read_log_with_headroom(args.headroom, glog)
     except Exception as e:  # one broken scenario must not lose the others' results
         res["error"] = f"{type(e).__name__}: {e}"
         log(f"{name}: error {res['error']}")
