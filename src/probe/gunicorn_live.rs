@@ -58,6 +58,10 @@ pub const FACTS: &[FactSpec] = &[
         "gunicorn.live.version",
         "Gunicorn release in the running interpreter's site-packages.",
     ),
+    int(
+        "gunicorn.live.version_major",
+        "Major version of the running Gunicorn (22 changed how booting workers time out).",
+    ),
     string(
         "gunicorn.live.heartbeat_dir",
         "Directory of the open wgunicorn-* heartbeat files (worker_tmp_dir in force).",
@@ -920,6 +924,19 @@ fn set_facts(m: &Master, masters: &[Master], which: &str, facts: &mut Facts) {
                     units::bytes(avg)
                 ),
             )
+        }),
+    );
+    facts.set_result(
+        "gunicorn.live.version_major",
+        m.version.clone().and_then(|v| {
+            let major = v
+                .version
+                .split('.')
+                .next()
+                .and_then(|m| m.parse::<i64>().ok());
+            major
+                .map(|n| (n, format!("{} ({}){which}", v.version, v.metadata)))
+                .ok_or_else(|| format!("version {} has no numeric major", v.version))
         }),
     );
     facts.set_result(
