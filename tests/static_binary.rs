@@ -150,6 +150,36 @@ fn static_binary_runs_alone_and_sees_a_256m_container_limit() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("MEM001"), "{text}");
 
+    // The same binary in a 512 MiB container (issue 5): 512 MiB usable, from the cgroup.
+    let out = run(Command::new("docker").args([
+        "run",
+        "--rm",
+        "--memory",
+        "512m",
+        "--memory-swap",
+        "512m",
+        IMAGE,
+        "/headroom",
+        "facts",
+        "--format",
+        "json",
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("facts JSON");
+    let eff = &j["facts"]["memory.effective_total"];
+    assert_eq!(eff["value"].as_i64(), Some(536_870_912), "{eff}");
+    assert!(
+        eff["source"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("cgroup"),
+        "{eff}"
+    );
+
     let rss_facts = peak_rss_kib(&bin, &["facts", "--format", "json"]);
     let rss_check = peak_rss_kib(&bin, &["check"]);
     println!(
