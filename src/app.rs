@@ -362,16 +362,30 @@ fn report_cmd(
     let mut red = red;
     let logs = report::ticket::log_excerpts(&c.log, 20);
     let text = report::ticket::render(&run, &mut red, &logs);
-    match &r.output {
+    if let Some(code) = emit(r.output.as_deref(), r.force, &text, out, err)? {
+        return Ok(code);
+    }
+    Ok(engine::exit_code(&run.summary, c.strict))
+}
+
+/// Prints `text`, or writes it to `-o FILE`; `Some(code)` when the file could not be written.
+fn emit(
+    output: Option<&Path>,
+    force: bool,
+    text: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<Option<i32>> {
+    match output {
         None => out.write_all(text.as_bytes())?,
         Some(path) => {
-            if let Err(d) = write_new_file(path, &text, r.force) {
-                return fail_with(err, &[d]);
+            if let Err(d) = write_new_file(path, text, force) {
+                return fail_with(err, &[d]).map(Some);
             }
             writeln!(err, "wrote {}", path.display())?;
         }
     }
-    Ok(engine::exit_code(&run.summary, c.strict))
+    Ok(None)
 }
 
 /// Writes a file the user asked for; never over an existing one without `--force`.
@@ -462,14 +476,8 @@ fn tune_cmd(
         Format::Json => crate::tune::render_json(&plan),
         _ => crate::tune::render_human(&plan),
     };
-    match &r.output {
-        None => out.write_all(text.as_bytes())?,
-        Some(path) => {
-            if let Err(d) = write_new_file(path, &text, r.force) {
-                return fail_with(err, &[d]);
-            }
-            writeln!(err, "wrote {}", path.display())?;
-        }
+    if let Some(code) = emit(r.output.as_deref(), r.force, &text, out, err)? {
+        return Ok(code);
     }
     Ok(if plan.still_failing.is_empty() {
         OK
