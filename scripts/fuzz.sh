@@ -6,7 +6,9 @@
 #
 # Needs the nightly toolchain (installed) and cargo-fuzz (installed from crates.io if missing).
 # Corpora are copied into fuzz/corpus/<target>/, which is gitignored; crashes land in
-# fuzz/artifacts/<target>/ and make this script exit 1.
+# fuzz/artifacts/<target>/ and make this script exit 1. Targets build optimised with debug
+# assertions and overflow checks on (cargo fuzz's default without -O), so an arithmetic overflow
+# that would wrap silently in the release binary is a crash here.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 secs="${1:-600}"
@@ -77,7 +79,7 @@ status=0
 for t in "${targets[@]}"; do
     echo "== fuzz $t for ${secs}s" >&2
     mkdir -p "artifacts/$t"
-    if ! cargo +nightly fuzz run -O "$t" "corpus/$t" -- \
+    if ! cargo +nightly fuzz run "$t" "corpus/$t" -- \
         -max_total_time="$secs" -rss_limit_mb=1024 -timeout=10 -max_len=65536 \
         -artifact_prefix="artifacts/$t/" -print_final_stats=1; then
         echo "fuzz $t found a crash: see fuzz/artifacts/$t/" >&2
