@@ -60,7 +60,27 @@ fn holes(message: &str) -> Vec<String> {
     out
 }
 
+/// Links the `headroom` binary as a position-dependent executable on Linux/glibc. A PIE's 5,500
+/// relative relocations are applied by the dynamic loader at every start, writing (and so
+/// faulting in) ~100 KiB of pages. Measured on the 2-CPU test machine (`perf stat -e
+/// page-faults`, hyperfine in one run): 272 → 243 page faults per check, median 7.0 → 6.6 ms.
+/// The objects stay position-independent and proc-macros and build scripts are untouched; only
+/// the final link of our binaries changes. The cost is ASLR for headroom's own code (libraries
+/// and stack stay randomised): the README says so.
+fn link_args() {
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    let static_crt = std::env::var("CARGO_CFG_TARGET_FEATURE")
+        .unwrap_or_default()
+        .split(',')
+        .any(|f| f == "crt-static");
+    if os == "linux" && env == "gnu" && !static_crt {
+        println!("cargo:rustc-link-arg-bins=-no-pie");
+    }
+}
+
 fn main() {
+    link_args();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -72,6 +92,9 @@ fn main() {
         })
         .unwrap_or_default();
     files.sort();
+    // (id, the bytes `rules::load::fingerprint` hashes), to fingerprint the shipped set here
+    // rather than hash 100 KB of rule text on every run.
+    let mut hashed: Vec<(String, Vec<u8>)> = Vec::new();
     let mut texts = String::from("&[\n");
     let mut table = String::from("&[\n");
     for f in &files {
@@ -94,6 +117,10 @@ fn main() {
             let id = r.id.as_ref().map(|s| s.value.clone()).unwrap_or_default();
             let mut facts = std::collections::BTreeSet::new();
             let mut outs = String::new();
+            let mut bytes = Vec::new();
+            for part in [&r.why, &r.remediation, &r.summary] {
+                bytes.extend_from_slice(part.as_deref().unwrap_or_default().as_bytes());
+            }
             for o in r.outcomes.unwrap_or_default() {
                 let oline = o.referenced.line();
                 for (status, body) in o.value {
@@ -101,6 +128,8 @@ fn main() {
                         scan_facts(w, &mut facts);
                     }
                     let msg = body.message.unwrap_or_default();
+                    bytes.extend_from_slice(body.when.as_deref().unwrap_or_default().as_bytes());
+                    bytes.extend_from_slice(msg.as_bytes());
                     for h in holes(&msg) {
                         let expr = h.rsplit_once(" | ").map_or(h.as_str(), |(e, _)| e);
                         scan_facts(expr, &mut facts);
@@ -112,6 +141,7 @@ fn main() {
                     );
                 }
             }
+            hashed.push((id.clone(), bytes));
             let facts: Vec<String> = facts.into_iter().collect();
             let _ = writeln!(
                 table,
@@ -128,8 +158,25 @@ fn main() {
     }
     texts.push(']');
     table.push(']');
+    // Same order and algorithm as `rules::load::fingerprint` (a test holds them equal).
+    hashed.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (id, bytes) in &hashed {
+        for b in id.as_bytes().iter().chain(bytes) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    let version = format!(
+        "{:?}",
+        format!("{}+{:08x}", env!("CARGO_PKG_VERSION"), h >> 32)
+    );
     let out = std::env::var("OUT_DIR").unwrap_or_default();
-    for (file, body) in [("embedded_rules.rs", &texts), ("embedded_table.rs", &table)] {
+    for (file, body) in [
+        ("embedded_rules.rs", &texts),
+        ("embedded_table.rs", &table),
+        ("embedded_version.rs", &version),
+    ] {
         let dest = Path::new(&out).join(file);
         if let Err(e) = std::fs::write(&dest, body) {
             panic!("cannot write {}: {e}", dest.display());

@@ -50,17 +50,14 @@ impl Selection {
     }
 
     /// The rules that run (ignored ones included: they are shown as ignored).
-    pub fn apply(&self, rules: &RuleSet) -> RuleSet {
-        let kept = rules
-            .rules
-            .iter()
-            .filter(|r| self.only.is_empty() || self.only.iter().any(|k| matches(r, k)))
-            .cloned()
-            .collect();
-        RuleSet {
-            rules: kept,
-            version: rules.version.clone(),
+    /// Takes the set by value: cloning every rule to drop most of them cost more than judging.
+    pub fn apply(&self, mut rules: RuleSet) -> RuleSet {
+        if !self.only.is_empty() {
+            rules
+                .rules
+                .retain(|r| self.only.iter().any(|k| matches(r, k)));
         }
+        rules
     }
 
     fn ignores(&self, rule: &Rule) -> bool {

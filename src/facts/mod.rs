@@ -222,6 +222,17 @@ impl Facts {
         self.0.len()
     }
 
+    /// The facts whose names `keep` accepts.
+    pub fn filter(&self, keep: impl Fn(&str) -> bool) -> Facts {
+        Facts(
+            self.0
+                .iter()
+                .filter(|(n, _)| keep(n))
+                .map(|(n, f)| (n.clone(), f.clone()))
+                .collect(),
+        )
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

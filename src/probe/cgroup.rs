@@ -244,7 +244,12 @@ fn dir_in(kind: Kind, m: &Mount, path: &str) -> Dir {
     }
 }
 
+/// Where this process's cgroups are, worked out once per run (four probes ask).
 pub fn read_layout(ctx: &Ctx) -> Result<Layout, String> {
+    (*ctx.host.memo("cgroup.layout", || find_layout(ctx))).clone()
+}
+
+fn find_layout(ctx: &Ctx) -> Result<Layout, String> {
     // A kernel built without cgroups has no such file, and then no limits either.
     if !ctx.host.exists("/proc/self/cgroup") && ctx.host.exists("/proc/self") {
         return Ok(Layout {

@@ -88,6 +88,12 @@ impl Host {
         r
     }
 
+    /// Reads a file without keeping it in the run's cache: for the one-off per-process files of
+    /// the `/proc` scan, which no other probe wants.
+    pub fn read_fresh(&self, abs: &str) -> Result<String, String> {
+        read_text(&self.path(abs)).map_err(|e| format!("cannot read {abs}: {e}"))
+    }
+
     /// Computes `f` once per run under `key` and shares the result between probes (and threads).
     pub fn memo<T: std::any::Any + Send + Sync>(
         &self,
@@ -121,11 +127,17 @@ impl Host {
 /// failing: `/proc` files are ASCII and a stray byte must not hide the rest.
 pub fn read_text(path: &Path) -> Result<String, String> {
     let f = std::fs::File::open(path).map_err(|e| describe(&e))?;
-    let mut buf = Vec::new();
+    // `/proc` and cgroup files report size 0, so read_to_end would start with a 32-byte probe
+    // and double from there: four reads for a 300-byte stat file. One page up front makes most
+    // of them one read plus the read that sees the end.
+    let mut buf = Vec::with_capacity(4096);
     f.take(MAX_READ)
         .read_to_end(&mut buf)
         .map_err(|e| describe(&e))?;
-    Ok(String::from_utf8_lossy(&buf).into_owned())
+    Ok(match String::from_utf8(buf) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
 }
 
 /// An io::Error in the words a user expects ("permission denied", "no such file").

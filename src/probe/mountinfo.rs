@@ -7,6 +7,7 @@
 
 use super::Ctx;
 use super::procfs::ParseError;
+use std::sync::Arc;
 
 /// One mountinfo line, with the fields the probes use.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,9 +57,16 @@ pub fn parse(text: &str) -> Result<Vec<Mount>, ParseError> {
 }
 
 /// Reads and parses `/proc/self/mountinfo` under the host root; the error is a ready reason.
-pub fn read(ctx: &Ctx) -> Result<Vec<Mount>, String> {
-    let text = ctx.host.read("/proc/self/mountinfo")?;
-    parse(&text).map_err(|e| format!("cannot parse /proc/self/mountinfo: {e}"))
+/// Parsed once per run: the cgroup, CPU, disk, pressure and machine probes all want it, and a
+/// container host's mountinfo runs to hundreds of lines.
+pub fn read(ctx: &Ctx) -> Result<Arc<Vec<Mount>>, String> {
+    let parsed = ctx.host.memo("mountinfo", || {
+        let text = ctx.host.read("/proc/self/mountinfo")?;
+        parse(&text)
+            .map(Arc::new)
+            .map_err(|e| format!("cannot parse /proc/self/mountinfo: {e}"))
+    });
+    (*parsed).clone()
 }
 
 /// The mount that holds `path`: the longest mount point that prefixes it, the later line winning

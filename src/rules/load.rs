@@ -65,6 +65,13 @@ struct Source<'a> {
 pub fn load(dirs: &[impl AsRef<Path>]) -> Result<RuleSet, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let mut rules: Vec<Rule> = EMBEDDED_TABLE.iter().map(Rule::from_static).collect();
+    if dirs.is_empty() {
+        rules.sort_by(|a, b| a.id.cmp(&b.id));
+        return Ok(RuleSet {
+            rules,
+            version: super::EMBEDDED_VERSION.to_string(),
+        });
+    }
     for dir in dirs {
         let texts = read_dir(dir.as_ref(), &mut diags);
         let extra = parse_set(
@@ -124,8 +131,9 @@ fn finish(mut rules: Vec<Rule>, diags: Vec<Diagnostic>) -> Result<RuleSet, Vec<D
     Ok(RuleSet { rules, version })
 }
 
-/// `<crate version>+<hash of the rule texts>`: changes whenever any rule changes.
-fn fingerprint(rules: &[Rule]) -> String {
+/// `<crate version>+<hash of the rule texts>`: changes whenever any rule changes. `build.rs`
+/// computes the same for the shipped set ([`super::EMBEDDED_VERSION`]).
+pub fn fingerprint(rules: &[Rule]) -> String {
     // FNV-1a: tiny, stable across builds and platforms (std's hasher is not).
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for r in rules {

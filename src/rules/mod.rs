@@ -22,6 +22,9 @@ pub const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedd
 /// The same packs as static data, so a run parses no YAML (`build.rs`).
 pub static EMBEDDED_TABLE: &[StaticRule] = include!(concat!(env!("OUT_DIR"), "/embedded_table.rs"));
 
+/// The shipped set's fingerprint (`<crate version>+<hash>`), computed by `build.rs`.
+pub const EMBEDDED_VERSION: &str = include!(concat!(env!("OUT_DIR"), "/embedded_version.rs"));
+
 /// A shipped rule as `build.rs` emits it.
 pub struct StaticRule {
     pub file: &'static str,
