@@ -12,13 +12,27 @@ bin=target/release/headroom
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
+# With BENCH_STATIC=1 the static binary (scripts/build-static.sh) is timed in the same run.
+extra=()
+if [ -n "${BENCH_STATIC:-}" ]; then
+  static_bin=$(scripts/build-static.sh)
+  extra=("$static_bin check $*")
+fi
+
 # headroom exits 1 when a rule fails; that is a verdict, not a benchmark error (-i).
+# One run, so every figure shares the machine's mood of the moment: medians, then ratios.
 hyperfine -N -i --warmup 20 --runs 300 --export-json "$out/h.json" \
-  "/bin/true" "$bin check $*" >&2
+  "/bin/true" "$bin check $*" "$bin --version" "$bin check --only memory,swap,cpu,disk $*" \
+  "${extra[@]}" >&2
 
 median() { jq -r ".results[$1].median" "$out/h.json"; }
 t_true=$(median 0); t_check=$(median 1)
 ratio=$(awk -v a="$t_check" -v b="$t_true" 'BEGIN { printf "%.2f", a / b }')
+row() {
+  local t; t=$(median "$2")
+  printf '%-44s %8.3f ms  %5.2f x\n' "$1" "$(awk -v t="$t" 'BEGIN { print t * 1000 }')" \
+    "$(awk -v a="$t" -v b="$t_true" 'BEGIN { print a / b }')"
+}
 
 rss_kb=0
 for _ in 1 2 3 4 5; do
@@ -27,8 +41,12 @@ for _ in 1 2 3 4 5; do
 done
 size=$(stat -c %s "$bin")
 
-printf '\n%-28s %10.3f ms\n' "/bin/true median" "$(awk -v t="$t_true" 'BEGIN { print t * 1000 }')"
-printf '%-28s %10.3f ms\n' "headroom check median" "$(awk -v t="$t_check" 'BEGIN { print t * 1000 }')"
-printf '%-28s %10s x   (target <= 5)\n' "ratio" "$ratio"
-printf '%-28s %10.2f MiB (target <= 8)\n' "peak RSS (max of 5)" "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')"
-printf '%-28s %10.2f MiB (target <= 8)\n' "release binary" "$(awk -v s="$size" 'BEGIN { print s / 1048576 }')"
+echo
+row "/bin/true" 0
+row "headroom --version" 2
+row "headroom check --only memory,swap,cpu,disk" 3
+if [ ${#extra[@]} -gt 0 ]; then row "static binary: headroom check" 4; fi
+row "headroom check (median)" 1
+printf '%-44s %8s     %5s x (target <= 5)\n' "ratio" "" "$ratio"
+printf '%-44s %8.2f MiB (target <= 8)\n' "peak RSS (max of 5)" "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')"
+printf '%-44s %8.2f MiB (target <= 8)\n' "release binary" "$(awk -v s="$size" 'BEGIN { print s / 1048576 }')"
