@@ -6,7 +6,7 @@ use headroom::facts::{Fact, Facts};
 use headroom::probe::{self, Ctx, Host, Inputs};
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const FIXTURES: &[&str] = &[
     "cgroup1-hybrid-host",
@@ -556,21 +556,4 @@ fn captured_tree_reproduces_live_facts() {
         }
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-}
-
-/// Probing the host must stay cheap: a check runs all of this before anything else.
-#[test]
-fn live_probe_is_fast() {
-    let ctx = ctx_for(Host::live(Duration::from_secs(2)));
-    let _ = collect_host(&ctx);
-    let start = Instant::now();
-    for _ in 0..10 {
-        let _ = collect_host(&ctx);
-    }
-    let each = start.elapsed() / 10;
-    // ~1 ms in release; debug builds and a busy 2-core machine get generous slack.
-    assert!(
-        each < Duration::from_millis(25),
-        "host probes took {each:?}"
-    );
 }

@@ -340,7 +340,7 @@ mod tests {
     }
 
     #[test]
-    fn alias_bombs_are_refused_quickly() {
+    fn alias_bombs_are_refused_by_the_node_budget() {
         let mut t = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 0..12 {
             let prev = if i == 0 {
@@ -350,9 +350,11 @@ mod tests {
             };
             t.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
-        let start = std::time::Instant::now();
-        assert!(parse(&t).is_err());
-        assert!(start.elapsed().as_secs() < 5);
+        // 10^13 nodes if expanded; the parser's node budget stops it part-way, at the line
+        // where the budget ran out. (Not a timed test: the budget is what bounds the time.)
+        let e = parse(&t).unwrap_err();
+        assert!(e.message.contains("budget breached"), "{e:?}");
+        assert!(e.line <= 7, "{e:?}");
     }
 
     #[test]
