@@ -6,6 +6,9 @@
 //! cost ~1.2 ms for 15 rules, a third of the whole speed budget.
 
 use serde::Deserialize;
+
+#[path = "src/rules/fnv.rs"]
+mod fnv;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -92,9 +95,9 @@ fn main() {
         })
         .unwrap_or_default();
     files.sort();
-    // (id, the bytes `rules::load::fingerprint` hashes), to fingerprint the shipped set here
-    // rather than hash 100 KB of rule text on every run.
-    let mut hashed: Vec<(String, Vec<u8>)> = Vec::new();
+    // (id, the texts `rules::load::fingerprint` hashes, in its order), to fingerprint the
+    // shipped set here rather than hash 100 KB of rule text on every run.
+    let mut hashed: Vec<(String, Vec<String>)> = Vec::new();
     let mut texts = String::from("&[\n");
     let mut table = String::from("&[\n");
     for f in &files {
@@ -117,10 +120,10 @@ fn main() {
             let id = r.id.as_ref().map(|s| s.value.clone()).unwrap_or_default();
             let mut facts = std::collections::BTreeSet::new();
             let mut outs = String::new();
-            let mut bytes = Vec::new();
-            for part in [&r.why, &r.remediation, &r.summary] {
-                bytes.extend_from_slice(part.as_deref().unwrap_or_default().as_bytes());
-            }
+            let mut parts: Vec<String> = [&r.why, &r.remediation, &r.summary]
+                .into_iter()
+                .map(|p| p.clone().unwrap_or_default())
+                .collect();
             for o in r.outcomes.unwrap_or_default() {
                 let oline = o.referenced.line();
                 for (status, body) in o.value {
@@ -128,8 +131,8 @@ fn main() {
                         scan_facts(w, &mut facts);
                     }
                     let msg = body.message.unwrap_or_default();
-                    bytes.extend_from_slice(body.when.as_deref().unwrap_or_default().as_bytes());
-                    bytes.extend_from_slice(msg.as_bytes());
+                    parts.push(body.when.clone().unwrap_or_default());
+                    parts.push(msg.clone());
                     for h in holes(&msg) {
                         let expr = h.rsplit_once(" | ").map_or(h.as_str(), |(e, _)| e);
                         scan_facts(expr, &mut facts);
@@ -141,7 +144,7 @@ fn main() {
                     );
                 }
             }
-            hashed.push((id.clone(), bytes));
+            hashed.push((id.clone(), parts));
             let facts: Vec<String> = facts.into_iter().collect();
             let _ = writeln!(
                 table,
@@ -160,17 +163,14 @@ fn main() {
     table.push(']');
     // Same order and algorithm as `rules::load::fingerprint` (a test holds them equal).
     hashed.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (id, bytes) in &hashed {
-        for b in id.as_bytes().iter().chain(bytes) {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+    let mut h = fnv::START;
+    for (id, parts) in &hashed {
+        h = fnv::fold(h, id.as_bytes());
+        for p in parts {
+            h = fnv::fold(h, p.as_bytes());
         }
     }
-    let version = format!(
-        "{:?}",
-        format!("{}+{:08x}", env!("CARGO_PKG_VERSION"), h >> 32)
-    );
+    let version = format!("{:?}", fnv::version(h));
     let out = std::env::var("OUT_DIR").unwrap_or_default();
     for (file, body) in [
         ("embedded_rules.rs", &texts),

@@ -212,7 +212,7 @@ fn judge(
     let facts = if every_fact {
         red.facts(&facts)
     } else {
-        red.facts(&facts.filter(|name| name.starts_with("budget.")))
+        red.facts(&facts.filter(report::budget::shows))
     };
     for f in &mut findings {
         f.message = red.text(&f.message);

@@ -80,19 +80,7 @@ pub fn is_secret_name(name: &str) -> bool {
             c.to_ascii_uppercase()
         }
     };
-    // Key names are short; a stack buffer keeps this allocation-free (it runs on every key of
-    // every string printed). A longer name takes the heap.
-    let mut stack = [0u8; 64];
-    let heap: Vec<u8>;
-    let up: &[u8] = if name.len() <= stack.len() {
-        for (d, c) in stack.iter_mut().zip(name) {
-            *d = norm(c);
-        }
-        &stack[..name.len()]
-    } else {
-        heap = name.iter().map(norm).collect();
-        &heap
-    };
+    let up: Vec<u8> = name.iter().map(norm).collect();
     for n in NOT_SECRET {
         let n = n.as_bytes();
         if up == n || (up.len() > n.len() && up.ends_with(n) && up[up.len() - n.len() - 1] == b'_')
@@ -100,7 +88,7 @@ pub fn is_secret_name(name: &str) -> bool {
             return false;
         }
     }
-    if SECRET_WORDS.iter().any(|w| contains_ci(up, w.as_bytes())) {
+    if SECRET_WORDS.iter().any(|w| contains_ci(&up, w.as_bytes())) {
         return true;
     }
     // KEY and PASS as whole words only: `SECRET_KEY`, `DB_PASS`, `key` — not `KEYBOARD`, `PASSIVE`.

@@ -84,3 +84,26 @@ fn the_stack_rules_judge_the_containers() {
     // The .env's password is read for interpolation and never printed.
     assert!(!v.to_string().contains("canary-Pa55w0rd"), "secret leaked");
 }
+
+/// A human check without `-v` keeps only the facts it prints: the budget's terms must survive
+/// that, sources and all.
+#[test]
+fn the_human_check_shows_the_budget_with_its_sources() {
+    let o = Command::new(env!("CARGO_BIN_EXE_headroom"))
+        .arg("check")
+        .current_dir(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/stacks/simplelogin"),
+        )
+        .env("NO_COLOR", "1")
+        .env_remove("DB_PASSWORD")
+        .env_remove("WEB_CONCURRENCY")
+        .env_remove("GUNICORN_CMD_ARGS")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("memory budget ("), "{out}");
+    assert!(
+        out.contains("Gunicorn workers    300 MiB  2 × 150 MiB"),
+        "{out}"
+    );
+}

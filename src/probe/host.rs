@@ -81,7 +81,7 @@ impl Host {
         {
             return hit.clone();
         }
-        let r = read_text(&self.path(abs)).map_err(|e| format!("cannot read {abs}: {e}"));
+        let r = self.read_fresh(abs);
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(abs.to_string(), r.clone());
         }

@@ -41,6 +41,11 @@ fn cut(s: &str, n: usize) -> String {
     t
 }
 
+/// True for the facts [`render`] reads: a human check without `-v` keeps (and redacts) only these.
+pub fn shows(name: &str) -> bool {
+    name.starts_with("budget.")
+}
+
 /// The budget section, or `None` when the budget is unknown. `width` is the terminal width.
 pub fn render(facts: &Facts, width: usize, color: bool) -> Option<String> {
     let total = facts.int("budget.total")?;

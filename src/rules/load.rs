@@ -6,6 +6,7 @@
 //! be trusted; other files are still checked.
 
 use super::condition::{Condition, ExprError};
+use super::fnv;
 use super::template::Template;
 use super::{EMBEDDED, EMBEDDED_TABLE, Origin, Outcome, Rule, RuleSet, Status};
 use crate::diag::Diagnostic;
@@ -132,26 +133,19 @@ fn finish(mut rules: Vec<Rule>, diags: Vec<Diagnostic>) -> Result<RuleSet, Vec<D
 }
 
 /// `<crate version>+<hash of the rule texts>`: changes whenever any rule changes. `build.rs`
-/// computes the same for the shipped set ([`super::EMBEDDED_VERSION`]).
-pub fn fingerprint(rules: &[Rule]) -> String {
-    // FNV-1a: tiny, stable across builds and platforms (std's hasher is not).
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+/// computes the same for the shipped set ([`super::EMBEDDED_VERSION`]) with the same [`fnv`].
+fn fingerprint(rules: &[Rule]) -> String {
+    let mut h = fnv::START;
     for r in rules {
         for part in [&r.id, &r.why, &r.remediation, &r.summary] {
-            for b in part.bytes() {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
+            h = fnv::fold(h, part.as_bytes());
         }
         for o in &r.outcomes {
-            let when = o.when_text.as_deref().unwrap_or("");
-            for b in when.bytes().chain(o.message_text.bytes()) {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
+            h = fnv::fold(h, o.when_text.as_deref().unwrap_or("").as_bytes());
+            h = fnv::fold(h, o.message_text.as_bytes());
         }
     }
-    format!("{}+{:08x}", env!("CARGO_PKG_VERSION"), h >> 32)
+    fnv::version(h)
 }
 
 fn read_dir(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(String, String)> {
