@@ -22,6 +22,7 @@ pub mod pressure;
 pub mod procfs;
 pub mod swaps;
 pub mod sysctl;
+pub mod threads;
 pub mod vmstat;
 
 pub use host::Host;
@@ -210,57 +211,60 @@ pub fn collect(ctx: &Ctx, needed: Option<&BTreeSet<String>>) -> (Facts, Vec<Timi
         .filter(|g| g.kind == Kind::Network)
         .partition(|g| (g.active)(ctx));
     // Network groups (and the /proc scan for live Gunicorn) read no other group's facts, only
-    // the context: they run on their own threads while the local groups run here, so a check
-    // costs the slowest of them, not the sum.
-    let results: Vec<(Facts, Timing)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = network
-            .iter()
-            .map(|g| {
-                scope.spawn(move || {
-                    let start = Instant::now();
-                    let mut own = Facts::new();
-                    (g.collect)(ctx, &mut own);
-                    (
-                        own,
-                        Timing {
-                            probe: g.name,
-                            took: start.elapsed(),
-                        },
-                    )
-                })
-            })
-            .collect();
-        for g in chosen
-            .iter()
-            .filter(|g| g.kind == Kind::Local)
-            .chain(idle.iter().copied())
-        {
-            let start = Instant::now();
-            (g.collect)(ctx, &mut facts);
-            timings.push(Timing {
-                probe: g.name,
-                took: start.elapsed(),
+    // the context: they run on their own threads, steered to another CPU (see `threads`), while
+    // the local groups run here, so a check costs the slowest of them, not the sum.
+    let shared = (!network.is_empty()).then(|| std::sync::Arc::new(ctx.clone()));
+    let helpers: Vec<_> = network
+        .iter()
+        .map(|g| {
+            let (ctx, collect, name) = (shared.clone(), g.collect, g.name);
+            let helper = threads::spawn(name, move || {
+                let start = Instant::now();
+                let mut own = Facts::new();
+                if let Some(ctx) = ctx {
+                    collect(&ctx, &mut own);
+                }
+                (own, start.elapsed())
             });
-        }
-        handles
-            .into_iter()
-            .zip(&network)
-            .map(|(h, g)| {
-                h.join().unwrap_or_else(|_| {
-                    let mut f = Facts::new();
-                    for spec in g.facts {
-                        f.unknown(spec.name, format!("the {} probe failed", g.name));
-                    }
-                    (
-                        f,
-                        Timing {
-                            probe: g.name,
-                            took: Duration::ZERO,
-                        },
-                    )
-                })
-            })
-            .collect()
+            (g, helper)
+        })
+        .collect();
+    for g in chosen
+        .iter()
+        .filter(|g| g.kind == Kind::Local)
+        .chain(idle.iter().copied())
+    {
+        let start = Instant::now();
+        (g.collect)(ctx, &mut facts);
+        timings.push(Timing {
+            probe: g.name,
+            took: start.elapsed(),
+        });
+    }
+    let results = helpers.into_iter().map(|(g, helper)| {
+        let (f, took) = match helper {
+            Ok(h) => h.join().unwrap_or_else(|| {
+                let mut f = Facts::new();
+                for spec in g.facts {
+                    f.unknown(spec.name, format!("the {} probe failed", g.name));
+                }
+                (f, Duration::ZERO)
+            }),
+            // No thread to be had (the process or the machine is at its limit): run it here.
+            Err(_) => {
+                let start = Instant::now();
+                let mut f = Facts::new();
+                (g.collect)(ctx, &mut f);
+                (f, start.elapsed())
+            }
+        };
+        (
+            f,
+            Timing {
+                probe: g.name,
+                took,
+            },
+        )
     });
     for (f, t) in results {
         facts.extend(f);
