@@ -9,6 +9,9 @@ use serde::Deserialize;
 
 #[path = "src/rules/fnv.rs"]
 mod fnv;
+#[path = "src/rules/ir.rs"]
+#[allow(dead_code)] // the loader's half (root, args, infix) is for the crate
+mod ir;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -30,37 +33,40 @@ struct Outcome {
     message: Option<String>,
 }
 
-/// Fact-like names in an expression (`memory.effective_total`), outside string literals.
-/// Only for planning which probes run; the runtime parser is the authority.
-fn scan_facts(text: &str, out: &mut std::collections::BTreeSet<String>) {
-    let mut in_str = false;
-    let mut token = String::new();
-    for c in text.chars().chain(std::iter::once(' ')) {
-        if c == '"' {
-            in_str = !in_str;
-        }
-        if !in_str && (c.is_ascii_alphanumeric() || c == '_' || c == '.') {
-            token.push(c);
-            continue;
-        }
-        let t = token.strip_suffix(".source").unwrap_or(&token);
-        if t.contains('.') && t.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            out.insert(t.to_string());
-        }
-        token.clear();
-    }
+/// Lowers a shipped condition. A shipped expression evalexpr cannot parse is a build error;
+/// `headroom rules lint rules/` explains it in full (types are checked by the tests).
+fn lower(expr: &str, file: &str) -> Vec<ir::Node> {
+    let tree = evalexpr::build_operator_tree::<evalexpr::DefaultNumericTypes>(expr)
+        .unwrap_or_else(|e| panic!("{file}: cannot parse `{expr}`: {e}"));
+    ir::lower(&tree).unwrap_or_else(|e| panic!("{file}: `{expr}`: {e}"))
 }
 
-fn holes(message: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = message;
-    while let Some(a) = rest.find("{{") {
-        let after = &rest[a + 2..];
-        let Some(b) = after.find("}}") else { break };
-        out.push(after[..b].to_string());
-        rest = &after[b + 2..];
-    }
-    out
+/// Splits and lowers a shipped message template, as `Template::parse` does (a test holds the
+/// two equal). `x.source` names where fact `x` came from.
+fn pieces(message: &str, file: &str) -> Vec<ir::Piece> {
+    use std::borrow::Cow;
+    let raw = ir::split_template(message)
+        .unwrap_or_else(|at| panic!("{file}: unclosed `{{{{` at byte {at} of {message:?}"));
+    raw.into_iter()
+        .map(|r| match r {
+            ir::Raw::Text(t) => ir::Piece::Text(Cow::Owned(t.to_string())),
+            ir::Raw::Hole(_, inner) => match inner.strip_suffix(".source") {
+                Some(name) if is_fact_name(name) => ir::Piece::Source(Cow::Owned(name.to_string())),
+                _ => {
+                    let (expr, filter) = ir::split_filter(inner)
+                        .unwrap_or_else(|f| panic!("{file}: unknown filter `{f}`"));
+                    ir::Piece::Expr(Cow::Owned(lower(expr, file)), filter)
+                }
+            },
+        })
+        .collect()
+}
+
+fn is_fact_name(s: &str) -> bool {
+    s.contains('.')
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
 }
 
 /// Links the `headroom` binary as a position-dependent executable on Linux/glibc. A PIE's 5,500
@@ -124,23 +130,36 @@ fn main() {
                 .into_iter()
                 .map(|p| p.clone().unwrap_or_default())
                 .collect();
+            let file = format!("rules/{name}");
             for o in r.outcomes.unwrap_or_default() {
                 let oline = o.referenced.line();
                 for (status, body) in o.value {
-                    if let Some(w) = &body.when {
-                        scan_facts(w, &mut facts);
-                    }
+                    let when_ir = body.when.as_deref().map(|w| lower(w, &file));
                     let msg = body.message.unwrap_or_default();
+                    let message_ir = pieces(&msg, &file);
                     parts.push(body.when.clone().unwrap_or_default());
                     parts.push(msg.clone());
-                    for h in holes(&msg) {
-                        let expr = h.rsplit_once(" | ").map_or(h.as_str(), |(e, _)| e);
-                        scan_facts(expr, &mut facts);
+                    for nodes in when_ir.iter() {
+                        facts.extend(ir::facts(nodes).map(str::to_string));
                     }
+                    for p in &message_ir {
+                        match p {
+                            ir::Piece::Expr(nodes, _) => {
+                                facts.extend(ir::facts(nodes).map(str::to_string));
+                            }
+                            ir::Piece::Source(f) => {
+                                facts.insert(f.to_string());
+                            }
+                            ir::Piece::Text(_) => {}
+                        }
+                    }
+                    let when_ir =
+                        when_ir.map_or("None".to_string(), |n| format!("Some({})", ir::emit(&n)));
                     let _ = write!(
                         outs,
-                        "StaticOutcome {{ status: {status:?}, when: {:?}, message: {msg:?}, line: {oline} }}, ",
-                        body.when
+                        "StaticOutcome {{ status: {status:?}, when: {:?}, message: {msg:?}, line: {oline}, when_ir: {when_ir}, message_ir: {} }}, ",
+                        body.when,
+                        ir::emit_pieces(&message_ir),
                     );
                 }
             }

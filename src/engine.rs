@@ -94,10 +94,10 @@ pub fn judge(rule: &Rule, facts: &Facts) -> Finding {
                                    read: &mut BTreeSet<String>| {
                     // A pass or info that would print "unknown" rests on something headroom could
                     // not see: that is a skip, never a pass. A fail or warn stands on its condition.
-                    let missing = t.facts.iter().find(|n| facts.value(n).is_none());
+                    let missing = t.facts().filter(|n| facts.value(n).is_none()).min();
                     match missing {
                         Some(name) if matches!(o.status, Status::Pass | Status::Info) => {
-                            read.insert(name.clone());
+                            read.insert(name.to_string());
                             (
                                 Status::Skip,
                                 format!("{name} is unknown: {}", facts.why_unknown(name)),

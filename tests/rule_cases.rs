@@ -113,9 +113,36 @@ fn shipped_packs_pass_the_full_validation() {
         assert_eq!(a.id, b.id);
         assert_eq!(
             a.facts, b.facts,
-            "{}: build.rs scanned other facts than the parser found",
+            "{}: build.rs found other facts than the parser",
             a.id
         );
+        // The conditions and messages build.rs lowered are what the loader makes of the text.
+        assert_eq!(a.outcomes.len(), b.outcomes.len(), "{}", a.id);
+        for (x, y) in a.outcomes.iter().zip(&b.outcomes) {
+            let nodes = |o: &headroom::rules::Outcome| {
+                o.condition()
+                    .map(|c| c.map(|c| c.nodes().to_vec()).map_err(str::to_string))
+            };
+            let parsed = nodes(x);
+            assert!(
+                parsed.as_ref().is_none_or(Result::is_ok),
+                "{}: {parsed:?}",
+                a.id
+            );
+            assert_eq!(parsed, nodes(y), "{}: `when` lowered differently", a.id);
+            let pieces = |o: &headroom::rules::Outcome| {
+                o.template()
+                    .map(|t| t.pieces().to_vec())
+                    .map_err(str::to_string)
+            };
+            assert!(pieces(x).is_ok(), "{}", a.id);
+            assert_eq!(
+                pieces(x),
+                pieces(y),
+                "{}: message lowered differently",
+                a.id
+            );
+        }
     }
     assert_eq!(checked.version, fast.version);
 }

@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     facts.set("gunicorn.workers", 0_i64, "fuzz");
     facts.set("gunicorn.timeout", 30.0_f64, "fuzz");
     facts.set("gunicorn.worker_class", "sync", "fuzz");
-    facts.set("swap.enabled", false, "fuzz");
+    facts.set("swap.cgroup_limited", false, "fuzz");
     facts.unknown("postgres.shared_buffers", "fuzz: unknown");
     let mut read = BTreeSet::new();
     if let Ok(c) = Condition::parse(text) {

@@ -1,38 +1,28 @@
 //! Rule conditions: evalexpr syntax, type-checked against the fact registry when rules load.
 //!
 //! evalexpr (a maintained crate, pinned exactly) parses the expression; this module checks its
-//! operator tree against the registry and evaluates it. We evaluate the tree ourselves rather than
+//! operator tree against the registry, and evaluates the lowered form ([`ir`]) that the shipped
+//! rules carry precompiled. We evaluate ourselves rather than
 //! through `evalexpr::eval` for three reasons measured on evalexpr 13.1: it does not
 //! short-circuit `&&`/`||` (so `false && unknown.fact` could not be decided), it answers
 //! `30 == 30.0` with `false` (int and float facts must compare as numbers), and it answers
 //! `"x" == 1` with `false` instead of an error. The semantics kept are evalexpr's own otherwise:
 //! checked i64 arithmetic, integer division truncates, int and float mix as floats.
 
+use super::ir::{self, Bin, CONSTANTS, Func, Node};
 use crate::facts::{FactType, Facts, Value, lookup};
-use evalexpr::{DefaultNumericTypes, Node, Operator};
+use evalexpr::{DefaultNumericTypes, Operator};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-type N = Node<DefaultNumericTypes>;
+type N = evalexpr::Node<DefaultNumericTypes>;
 type EValue = evalexpr::Value<DefaultNumericTypes>;
 
-/// Names usable in conditions that are not facts.
-pub const CONSTANTS: &[(&str, i64)] = &[
-    ("KiB", 1 << 10),
-    ("MiB", 1 << 20),
-    ("GiB", 1 << 30),
-    ("TiB", 1 << 40),
-];
-
-/// Functions conditions may call.
-pub const FUNCTIONS: &[&str] = &["min", "max", "abs", "floor", "ceil", "round", "if"];
-
-/// A parsed, type-checked condition.
+/// A type-checked condition, lowered for evaluation.
 #[derive(Clone, Debug)]
 pub struct Condition {
-    pub text: String,
-    tree: N,
-    /// Every fact name the condition reads.
-    pub facts: BTreeSet<String>,
+    pub text: ir::Str,
+    nodes: Cow<'static, [Node]>,
 }
 
 /// The static type of a subexpression.
@@ -76,7 +66,7 @@ pub struct ExprError {
 }
 
 impl ExprError {
-    fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             at: None,
@@ -104,18 +94,34 @@ pub fn compile(text: &str, want: Option<Ty>) -> Result<(N, Ty, BTreeSet<String>)
 
 impl Condition {
     pub fn parse(text: &str) -> Result<Self, ExprError> {
-        let (tree, _, facts) = compile(text, Some(Ty::Bool))?;
+        let (tree, _, _) = compile(text, Some(Ty::Bool))?;
         Ok(Self {
-            text: text.to_string(),
-            tree,
-            facts,
+            text: Cow::Owned(text.to_string()),
+            nodes: Cow::Owned(ir::lower(&tree).map_err(ExprError::new)?),
         })
+    }
+
+    /// A shipped condition, lowered by `build.rs` (and type-checked by the tests).
+    pub fn precompiled(text: &'static str, nodes: &'static [Node]) -> Self {
+        Self {
+            text: Cow::Borrowed(text),
+            nodes: Cow::Borrowed(nodes),
+        }
+    }
+
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// Every fact name the condition reads, in order (with repeats).
+    pub fn facts(&self) -> impl Iterator<Item = &str> {
+        ir::facts(&self.nodes)
     }
 
     /// Evaluates against the facts. `Err(Unknown)` names the first unknown fact on the path
     /// actually taken (short-circuit), which makes the rule skip.
     pub fn holds(&self, facts: &Facts, read: &mut BTreeSet<String>) -> Result<bool, EvalError> {
-        match eval(&self.tree, facts, read)? {
+        match eval(&self.nodes, facts, read)? {
             V::Bool(b) => Ok(b),
             other => Err(EvalError::Failed(format!(
                 "condition gave {other:?}, not a bool"
@@ -132,24 +138,6 @@ fn children_of_root(n: &N) -> Result<&N, ExprError> {
             "several expressions in one: separate conditions with && or ||",
         )),
     }
-}
-
-/// The argument nodes of a function call: evalexpr gives one child, a tuple for several args.
-fn call_args(n: &N) -> Vec<&N> {
-    let mut out = Vec::new();
-    for c in n.children() {
-        let inner = if matches!(c.operator(), Operator::RootNode) && c.children().len() == 1 {
-            &c.children()[0]
-        } else {
-            c
-        };
-        if matches!(inner.operator(), Operator::Tuple) {
-            out.extend(inner.children().iter());
-        } else {
-            out.push(inner);
-        }
-    }
-    out
 }
 
 fn did_you_mean(name: &str) -> Option<String> {
@@ -292,7 +280,7 @@ fn infer(n: &N, facts: &mut BTreeSet<String>) -> Result<Ty, ExprError> {
 }
 
 fn infer_call(n: &N, name: &str, facts: &mut BTreeSet<String>) -> Result<Ty, ExprError> {
-    let args = call_args(n);
+    let args = ir::call_args(n);
     let tys: Vec<Ty> = args
         .iter()
         .map(|a| infer(a, facts))
@@ -325,7 +313,14 @@ fn infer_call(n: &N, name: &str, facts: &mut BTreeSet<String>) -> Result<Ty, Exp
         _ => Err(ExprError {
             message: format!("unknown function `{name}`"),
             at: Some(name.to_string()),
-            help: Some(format!("functions: {}", FUNCTIONS.join(", "))),
+            help: Some(format!(
+                "functions: {}",
+                ir::FUNCTIONS
+                    .iter()
+                    .map(|(f, _)| *f)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         }),
     }
 }
@@ -357,7 +352,7 @@ pub fn infix(n: &N) -> String {
         O::Const { value } => return value.to_string(),
         O::VariableIdentifierRead { identifier } => return identifier.clone(),
         O::FunctionIdentifier { identifier } => {
-            let args: Vec<String> = call_args(n).into_iter().map(infix).collect();
+            let args: Vec<String> = ir::call_args(n).into_iter().map(infix).collect();
             return format!("{identifier}({})", args.join(", "));
         }
         O::Not => return format!("!{}", k.first().map(infix).unwrap_or_default()),
@@ -431,94 +426,87 @@ pub enum EvalError {
     Failed(String),
 }
 
-/// Evaluates an expression tree; shared with message templates.
-pub fn eval(n: &N, facts: &Facts, read: &mut BTreeSet<String>) -> Result<V, EvalError> {
-    use Operator as O;
-    let kids = n.children();
+/// Evaluates lowered nodes (the root is the last); shared with message templates.
+pub fn eval(nodes: &[Node], facts: &Facts, read: &mut BTreeSet<String>) -> Result<V, EvalError> {
+    eval_at(nodes, ir::root(nodes), facts, read)
+}
+
+fn eval_at(
+    nodes: &[Node],
+    i: usize,
+    facts: &Facts,
+    read: &mut BTreeSet<String>,
+) -> Result<V, EvalError> {
     let fail = |m: String| EvalError::Failed(m);
-    match n.operator() {
-        O::RootNode => match kids {
-            [one] => eval(one, facts, read),
-            _ => Err(fail("empty expression".into())),
-        },
-        O::Const { value } => Ok(match value {
-            EValue::Int(i) => V::Int(*i),
-            EValue::Float(f) => V::Float(*f),
-            EValue::Boolean(b) => V::Bool(*b),
-            EValue::String(s) => V::Str(s.clone()),
-            other => return Err(fail(format!("unsupported constant {other}"))),
-        }),
-        O::VariableIdentifierRead { identifier } => {
-            if let Some((_, v)) = CONSTANTS.iter().find(|(c, _)| c == identifier) {
-                return Ok(V::Int(*v));
+    let text = || ir::infix(nodes, i);
+    let at = |j: u32, read: &mut BTreeSet<String>| eval_at(nodes, j as usize, facts, read);
+    match nodes.get(i) {
+        None => Err(fail("empty expression".into())),
+        Some(Node::Int(v)) | Some(Node::Const(_, v)) => Ok(V::Int(*v)),
+        Some(Node::Float(v)) => Ok(V::Float(*v)),
+        Some(Node::Bool(v)) => Ok(V::Bool(*v)),
+        Some(Node::Str(s)) => Ok(V::Str(s.to_string())),
+        Some(Node::Fact(name)) => {
+            if !read.contains(name.as_ref()) {
+                read.insert(name.to_string());
             }
-            read.insert(identifier.clone());
-            fact_value(facts, identifier)
+            fact_value(facts, name)
         }
-        O::And | O::Or => {
-            let [a, b] = kids else {
-                return Err(fail(format!("`{n}` needs two operands")));
-            };
-            let is_and = matches!(n.operator(), O::And);
-            match eval(a, facts, read)? {
+        Some(Node::Arg(a)) => at(*a, read),
+        Some(Node::Bin(op @ (Bin::And | Bin::Or), a, b)) => {
+            let is_and = *op == Bin::And;
+            match at(*a, read)? {
                 V::Bool(x) if x != is_and => Ok(V::Bool(x)),
-                V::Bool(_) => eval(b, facts, read),
+                V::Bool(_) => at(*b, read),
                 other => Err(fail(format!("{other:?} is not a bool"))),
             }
         }
-        O::Not => match kids {
-            [a] => match eval(a, facts, read)? {
-                V::Bool(b) => Ok(V::Bool(!b)),
-                other => Err(fail(format!("{other:?} is not a bool"))),
-            },
-            _ => Err(fail(format!("`{n}` needs one operand"))),
+        Some(Node::Not(a)) => match at(*a, read)? {
+            V::Bool(b) => Ok(V::Bool(!b)),
+            other => Err(fail(format!("{other:?} is not a bool"))),
         },
-        O::Neg => match kids {
-            [a] => match eval(a, facts, read)? {
-                V::Int(i) => i
-                    .checked_neg()
-                    .map(V::Int)
-                    .ok_or_else(|| fail(format!("overflow in `{n}`"))),
-                V::Float(f) => Ok(V::Float(-f)),
-                other => Err(fail(format!("cannot negate {other:?}"))),
-            },
-            _ => Err(fail(format!("`{n}` needs one operand"))),
+        Some(Node::Neg(a)) => match at(*a, read)? {
+            V::Int(v) => v
+                .checked_neg()
+                .map(V::Int)
+                .ok_or_else(|| fail(format!("overflow in `{}`", text()))),
+            V::Float(f) => Ok(V::Float(-f)),
+            other => Err(fail(format!("cannot negate {other:?}"))),
         },
-        O::FunctionIdentifier { identifier } => call(n, identifier, facts, read),
-        op => {
-            let [a, b] = kids else {
-                return Err(fail(format!("`{n}` is not allowed in a condition")));
-            };
-            let (a, b) = (eval(a, facts, read)?, eval(b, facts, read)?);
-            binary(op, &a, &b).map_err(|m| fail(format!("{m} in `{n}`")))
+        Some(Node::Bin(op, a, b)) => {
+            let (a, b) = (at(*a, read)?, at(*b, read)?);
+            binary(*op, &a, &b).map_err(|m| fail(format!("{m} in `{}`", text())))
+        }
+        Some(Node::Call(f, first, len)) => {
+            let args: Vec<usize> = ir::args(nodes, *first, *len).collect();
+            call(nodes, i, *f, &args, facts, read)
         }
     }
 }
 
-fn binary(op: &Operator<DefaultNumericTypes>, a: &V, b: &V) -> Result<V, String> {
-    use Operator as O;
+fn binary(op: Bin, a: &V, b: &V) -> Result<V, String> {
     if let (V::Int(x), V::Int(y)) = (a, b) {
         let (x, y) = (*x, *y);
         let r = match op {
-            O::Add => x.checked_add(y),
-            O::Sub => x.checked_sub(y),
-            O::Mul => x.checked_mul(y),
-            O::Div => x.checked_div(y),
-            O::Mod => x.checked_rem(y),
-            O::Eq => return Ok(V::Bool(x == y)),
-            O::Neq => return Ok(V::Bool(x != y)),
-            O::Lt => return Ok(V::Bool(x < y)),
-            O::Gt => return Ok(V::Bool(x > y)),
-            O::Leq => return Ok(V::Bool(x <= y)),
-            O::Geq => return Ok(V::Bool(x >= y)),
-            O::Exp => {
+            Bin::Add => x.checked_add(y),
+            Bin::Sub => x.checked_sub(y),
+            Bin::Mul => x.checked_mul(y),
+            Bin::Div => x.checked_div(y),
+            Bin::Mod => x.checked_rem(y),
+            Bin::Eq => return Ok(V::Bool(x == y)),
+            Bin::Neq => return Ok(V::Bool(x != y)),
+            Bin::Lt => return Ok(V::Bool(x < y)),
+            Bin::Gt => return Ok(V::Bool(x > y)),
+            Bin::Leq => return Ok(V::Bool(x <= y)),
+            Bin::Geq => return Ok(V::Bool(x >= y)),
+            Bin::Exp => {
                 #[allow(clippy::cast_precision_loss)]
                 return Ok(V::Float((x as f64).powf(y as f64)));
             }
-            _ => return Err("unsupported operator".into()),
+            Bin::And | Bin::Or => return Err("unsupported operator".into()),
         };
         return r.map(V::Int).ok_or_else(|| {
-            if y == 0 && matches!(op, O::Div | O::Mod) {
+            if y == 0 && matches!(op, Bin::Div | Bin::Mod) {
                 "division by zero".to_string()
             } else {
                 "integer overflow".to_string()
@@ -527,97 +515,95 @@ fn binary(op: &Operator<DefaultNumericTypes>, a: &V, b: &V) -> Result<V, String>
     }
     if let (Some(x), Some(y)) = (a.f(), b.f()) {
         return Ok(match op {
-            O::Add => V::Float(x + y),
-            O::Sub => V::Float(x - y),
-            O::Mul => V::Float(x * y),
-            O::Div => V::Float(x / y),
-            O::Mod => V::Float(x % y),
-            O::Exp => V::Float(x.powf(y)),
-            O::Eq => V::Bool((x - y).abs() < f64::EPSILON),
-            O::Neq => V::Bool((x - y).abs() >= f64::EPSILON),
-            O::Lt => V::Bool(x < y),
-            O::Gt => V::Bool(x > y),
-            O::Leq => V::Bool(x <= y),
-            O::Geq => V::Bool(x >= y),
-            _ => return Err("unsupported operator".into()),
+            Bin::Add => V::Float(x + y),
+            Bin::Sub => V::Float(x - y),
+            Bin::Mul => V::Float(x * y),
+            Bin::Div => V::Float(x / y),
+            Bin::Mod => V::Float(x % y),
+            Bin::Exp => V::Float(x.powf(y)),
+            Bin::Eq => V::Bool((x - y).abs() < f64::EPSILON),
+            Bin::Neq => V::Bool((x - y).abs() >= f64::EPSILON),
+            Bin::Lt => V::Bool(x < y),
+            Bin::Gt => V::Bool(x > y),
+            Bin::Leq => V::Bool(x <= y),
+            Bin::Geq => V::Bool(x >= y),
+            Bin::And | Bin::Or => return Err("unsupported operator".into()),
         });
     }
     match (op, a, b) {
-        (O::Add, V::Str(x), V::Str(y)) => Ok(V::Str(format!("{x}{y}"))),
-        (O::Eq, x, y) => Ok(V::Bool(x == y)),
-        (O::Neq, x, y) => Ok(V::Bool(x != y)),
-        (O::Lt, V::Str(x), V::Str(y)) => Ok(V::Bool(x < y)),
-        (O::Gt, V::Str(x), V::Str(y)) => Ok(V::Bool(x > y)),
-        (O::Leq, V::Str(x), V::Str(y)) => Ok(V::Bool(x <= y)),
-        (O::Geq, V::Str(x), V::Str(y)) => Ok(V::Bool(x >= y)),
+        (Bin::Add, V::Str(x), V::Str(y)) => Ok(V::Str(format!("{x}{y}"))),
+        (Bin::Eq, x, y) => Ok(V::Bool(x == y)),
+        (Bin::Neq, x, y) => Ok(V::Bool(x != y)),
+        (Bin::Lt, V::Str(x), V::Str(y)) => Ok(V::Bool(x < y)),
+        (Bin::Gt, V::Str(x), V::Str(y)) => Ok(V::Bool(x > y)),
+        (Bin::Leq, V::Str(x), V::Str(y)) => Ok(V::Bool(x <= y)),
+        (Bin::Geq, V::Str(x), V::Str(y)) => Ok(V::Bool(x >= y)),
         _ => Err(format!("cannot combine {a:?} and {b:?}")),
     }
 }
 
-fn call(n: &N, name: &str, facts: &Facts, read: &mut BTreeSet<String>) -> Result<V, EvalError> {
-    let args = call_args(n);
-    let fail = |m: &str| EvalError::Failed(format!("`{n}`: {m}"));
-    if name == "if" {
-        let [c, a, b] = args.as_slice() else {
+fn call(
+    nodes: &[Node],
+    i: usize,
+    f: Func,
+    args: &[usize],
+    facts: &Facts,
+    read: &mut BTreeSet<String>,
+) -> Result<V, EvalError> {
+    let fail = |m: &str| EvalError::Failed(format!("`{}`: {m}", ir::infix(nodes, i)));
+    if f == Func::If {
+        let [c, a, b] = args else {
             return Err(fail("needs three arguments"));
         };
-        return match eval(c, facts, read)? {
-            V::Bool(true) => eval(a, facts, read),
-            V::Bool(false) => eval(b, facts, read),
+        return match eval_at(nodes, *c, facts, read)? {
+            V::Bool(true) => eval_at(nodes, *a, facts, read),
+            V::Bool(false) => eval_at(nodes, *b, facts, read),
             _ => Err(fail("first argument is not a bool")),
         };
     }
     let vals: Vec<V> = args
         .iter()
-        .map(|a| eval(a, facts, read))
+        .map(|&a| eval_at(nodes, a, facts, read))
         .collect::<Result<_, _>>()?;
-    match name {
-        "min" | "max" => {
+    match f {
+        Func::Min | Func::Max => {
+            let min = f == Func::Min;
             let all_int = vals.iter().all(|v| matches!(v, V::Int(_)));
             if all_int {
                 let ints = vals.iter().filter_map(|v| match v {
                     V::Int(i) => Some(*i),
                     _ => None,
                 });
-                let r = if name == "min" {
-                    ints.min()
-                } else {
-                    ints.max()
-                };
+                let r = if min { ints.min() } else { ints.max() };
                 return r.map(V::Int).ok_or_else(|| fail("no arguments"));
             }
             let fs: Vec<f64> = vals.iter().filter_map(V::f).collect();
             if fs.len() != vals.len() || fs.is_empty() {
                 return Err(fail("needs numbers"));
             }
-            let r = fs.iter().copied().fold(
-                if name == "min" {
-                    f64::INFINITY
-                } else {
-                    f64::NEG_INFINITY
-                },
-                |acc, x| {
-                    if name == "min" {
-                        acc.min(x)
-                    } else {
-                        acc.max(x)
-                    }
-                },
-            );
+            let start = if min {
+                f64::INFINITY
+            } else {
+                f64::NEG_INFINITY
+            };
+            let r = fs
+                .iter()
+                .copied()
+                .fold(start, |acc, x| if min { acc.min(x) } else { acc.max(x) });
             Ok(V::Float(r))
         }
-        "abs" => match vals.as_slice() {
+        Func::Abs => match vals.as_slice() {
             [V::Int(i)] => i.checked_abs().map(V::Int).ok_or_else(|| fail("overflow")),
             [V::Float(f)] => Ok(V::Float(f.abs())),
             _ => Err(fail("needs one number")),
         },
-        "floor" | "ceil" | "round" => match vals.as_slice() {
+        Func::Floor | Func::Ceil | Func::Round => match vals.as_slice() {
             [V::Int(i)] => Ok(V::Int(*i)),
-            [V::Float(f)] => {
-                let r = match name {
-                    "floor" => f.floor(),
-                    "ceil" => f.ceil(),
-                    _ => f.round(),
+            [V::Float(x)] => {
+                let r = match f {
+                    Func::Floor => x.floor(),
+                    Func::Ceil => x.ceil(),
+                    _ => x.round(),
                 };
                 #[allow(clippy::cast_possible_truncation)]
                 if r.is_finite() && r.abs() < 9.0e18 {
@@ -628,7 +614,8 @@ fn call(n: &N, name: &str, facts: &Facts, read: &mut BTreeSet<String>) -> Result
             }
             _ => Err(fail("needs one number")),
         },
-        _ => Err(fail("unknown function")),
+        // Decided before its arguments were evaluated (only the taken branch is).
+        Func::If => Err(fail("needs three arguments")),
     }
 }
 
@@ -656,6 +643,101 @@ pub fn fact_value(facts: &Facts, name: &str) -> Result<V, EvalError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn facts() -> Facts {
+        let mut f = Facts::new();
+        f.set("memory.effective_total", 512_i64 << 20, "test");
+        f.set("memory.host_total", i64::MAX, "test");
+        f.set("gunicorn.timeout", 30.0_f64, "test");
+        f.set("gunicorn.worker_class", "sync", "test");
+        f.set("swap.cgroup_limited", false, "test");
+        f.unknown("gunicorn.workers", "test: not known");
+        f
+    }
+
+    fn holds(text: &str) -> Result<bool, EvalError> {
+        let c = Condition::parse(text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+        c.holds(&facts(), &mut BTreeSet::new())
+    }
+
+    #[test]
+    fn evaluation_keeps_the_language_rules() {
+        // Short-circuit: the unknown fact on the path not taken does not matter.
+        assert_eq!(
+            holds("swap.cgroup_limited && gunicorn.workers > 1"),
+            Ok(false)
+        );
+        assert_eq!(
+            holds("!swap.cgroup_limited || gunicorn.workers > 1"),
+            Ok(true)
+        );
+        // On the path taken it makes the rule skip, naming the fact.
+        assert_eq!(
+            holds("gunicorn.workers > 1 || swap.cgroup_limited"),
+            Err(EvalError::Unknown("gunicorn.workers".into()))
+        );
+        // `if` evaluates only the branch it takes.
+        assert_eq!(
+            holds("if(swap.cgroup_limited, gunicorn.workers, 0) == 0"),
+            Ok(true)
+        );
+        // Ints and floats compare as numbers; constants are ints.
+        assert_eq!(holds("gunicorn.timeout == 30"), Ok(true));
+        assert_eq!(holds("memory.effective_total == 512 * MiB"), Ok(true));
+        assert_eq!(holds("max(gunicorn.timeout, 1) == 30.0"), Ok(true));
+        assert_eq!(
+            holds("min(memory.effective_total, 1 * GiB, 2 * TiB) == 512 * MiB"),
+            Ok(true)
+        );
+        assert_eq!(
+            holds("-memory.effective_total < 0 && abs(-3) == 3"),
+            Ok(true)
+        );
+        assert_eq!(holds("round(gunicorn.timeout / 7) == 4"), Ok(true));
+        assert_eq!(holds("gunicorn.worker_class == \"sync\""), Ok(true));
+        // Checked arithmetic: an overflow is an error quoting the subexpression, never a wrap.
+        assert_eq!(
+            holds("memory.host_total * 4 > 1"),
+            Err(EvalError::Failed(
+                "integer overflow in `memory.host_total * 4`".into()
+            ))
+        );
+        assert_eq!(
+            holds("memory.effective_total / (1 - 1) > 1"),
+            Err(EvalError::Failed(
+                "division by zero in `memory.effective_total / (1 - 1)`".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn a_type_mismatch_is_an_error_when_the_rule_loads() {
+        for text in [
+            "memory.effective_total < \"512M\"",
+            "swap.cgroup_limited == 1",
+            "gunicorn.worker_class > 3",
+            "memory.effective_total && swap.cgroup_limited",
+            "memory.effective_total + 1",
+        ] {
+            let e = Condition::parse(text).err();
+            assert!(e.is_some(), "`{text}` was accepted");
+        }
+    }
+
+    #[test]
+    fn lowered_conditions_print_as_written() {
+        for text in [
+            "min(memory.effective_total, 2 * GiB) < -gunicorn.timeout",
+            "(memory.effective_total - 1) * 2 > 3 - (1 - 1) || !(gunicorn.timeout > 1 && true)",
+        ] {
+            let c = Condition::parse(text).unwrap();
+            assert_eq!(ir::infix(c.nodes(), ir::root(c.nodes())), text);
+        }
+        let c =
+            Condition::parse("min(memory.effective_total, 2 * GiB) < -gunicorn.timeout").unwrap();
+        let facts: Vec<&str> = c.facts().collect();
+        assert_eq!(facts, ["memory.effective_total", "gunicorn.timeout"]);
+    }
 
     /// Found by the `condition` fuzz target: a very long unknown identifier was compared with
     /// every fact name by edit distance (60 inputs a second). It must still be an unknown-fact

@@ -532,10 +532,10 @@ fn validate(
     let mut facts = std::collections::BTreeSet::new();
     for o in &outcomes {
         if let Some(Ok(c)) = o.condition() {
-            facts.extend(c.facts.iter().cloned());
+            facts.extend(c.facts().map(str::to_string));
         }
         if let Ok(t) = o.template() {
-            facts.extend(t.facts.iter().cloned());
+            facts.extend(t.facts().map(str::to_string));
         }
     }
     Some(Rule {

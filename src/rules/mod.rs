@@ -7,10 +7,13 @@
 
 pub mod condition;
 mod fnv;
+pub mod ir;
 pub mod load;
 pub mod template;
 
 use condition::Condition;
+use ir::{Bin, Filter, Func, Node, Piece};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 use template::Template;
@@ -47,6 +50,10 @@ pub struct StaticOutcome {
     pub when: Option<&'static str>,
     pub message: &'static str,
     pub line: u64,
+    /// `when`, lowered at build time (type-checked by the tests, like the rest of the pack).
+    pub when_ir: Option<&'static [Node]>,
+    /// `message`, split and lowered at build time.
+    pub message_ir: &'static [Piece],
 }
 
 /// The verdict of a rule. Ordered by severity, so the worst finding sorts last.
@@ -75,26 +82,45 @@ impl Status {
 /// One outcome: if `when` holds (or is absent), the rule gives `status` with `message`.
 ///
 /// The condition and message are compiled on first use: a run evaluates only the outcomes up to
-/// the first that holds, and renders one message per rule, so compiling everything up front
-/// would triple the start-up cost. Rules from `--rules DIR` are compiled (and validated) when
-/// they load, which fills these cells.
+/// the first that holds, and renders one message per rule. Shipped outcomes carry the forms
+/// `build.rs` compiled, so first use costs no parsing. Rules from `--rules DIR` are compiled
+/// (and validated) when they load, which fills these cells.
 #[derive(Clone, Debug)]
 pub struct Outcome {
     pub status: Status,
-    pub when_text: Option<String>,
-    pub message_text: String,
+    pub when_text: Option<ir::Str>,
+    pub message_text: ir::Str,
+    shipped: Option<&'static StaticOutcome>,
     when: OnceLock<Result<Condition, String>>,
     message: OnceLock<Result<Template, String>>,
 }
 
+impl std::fmt::Debug for StaticOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticOutcome")
+            .field("when", &self.when)
+            .field("message", &self.message)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Outcome {
-    pub fn new(status: Status, when_text: Option<String>, message_text: String) -> Self {
+    pub fn new(status: Status, when_text: Option<ir::Str>, message_text: ir::Str) -> Self {
         Self {
             status,
             when_text,
             message_text,
+            shipped: None,
             when: OnceLock::new(),
             message: OnceLock::new(),
+        }
+    }
+
+    /// A shipped outcome from the static table.
+    pub fn shipped(status: Status, o: &'static StaticOutcome) -> Self {
+        Self {
+            shipped: Some(o),
+            ..Self::new(status, o.when.map(Cow::Borrowed), Cow::Borrowed(o.message))
         }
     }
 
@@ -105,7 +131,11 @@ impl Outcome {
         message: Template,
         message_text: String,
     ) -> Self {
-        let o = Self::new(status, when.as_ref().map(|c| c.text.clone()), message_text);
+        let o = Self::new(
+            status,
+            when.as_ref().map(|c| c.text.clone()),
+            Cow::Owned(message_text),
+        );
         if let Some(c) = when {
             let _ = o.when.set(Ok(c));
         }
@@ -118,14 +148,20 @@ impl Outcome {
         let text = self.when_text.as_deref()?;
         let r = self
             .when
-            .get_or_init(|| Condition::parse(text).map_err(|e| e.message));
+            .get_or_init(|| match self.shipped.and_then(|s| s.when.zip(s.when_ir)) {
+                Some((text, nodes)) => Ok(Condition::precompiled(text, nodes)),
+                None => Condition::parse(text).map_err(|e| e.message),
+            });
         Some(r.as_ref().map_err(String::as_str))
     }
 
     /// The message template, compiled on first use.
     pub fn template(&self) -> Result<&Template, &str> {
         self.message
-            .get_or_init(|| Template::parse(&self.message_text).map_err(|e| e.error.message))
+            .get_or_init(|| match self.shipped {
+                Some(s) => Ok(Template::precompiled(s.message_ir)),
+                None => Template::parse(&self.message_text).map_err(|e| e.error.message),
+            })
             .as_ref()
             .map_err(String::as_str)
     }
@@ -171,7 +207,7 @@ impl Rule {
                         "info" => Status::Info,
                         _ => Status::Pass,
                     };
-                    Outcome::new(status, o.when.map(str::to_string), o.message.to_string())
+                    Outcome::shipped(status, o)
                 })
                 .collect(),
             remediation: r.remediation.to_string(),

@@ -6,33 +6,16 @@
 //! like conditions.
 
 use super::condition::{self, EvalError, ExprError, V};
+use super::ir::{self, Piece, Raw};
 use crate::facts::{Facts, lookup, units};
-use evalexpr::{DefaultNumericTypes, Node};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Filter {
-    Plain,
-    Bytes,
-    Duration,
-    Percent,
-}
-
-#[derive(Clone, Debug)]
-enum Part {
-    Text(String),
-    Expr {
-        tree: Node<DefaultNumericTypes>,
-        filter: Filter,
-    },
-    Source(String),
-}
+pub use ir::Filter;
 
 #[derive(Clone, Debug)]
 pub struct Template {
-    parts: Vec<Part>,
-    /// Every fact the template reads.
-    pub facts: BTreeSet<String>,
+    pieces: Cow<'static, [Piece]>,
 }
 
 /// A template problem, with the byte offset of the hole inside the template text.
@@ -44,54 +27,63 @@ pub struct TemplateError {
 
 impl Template {
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
-        let mut parts = Vec::new();
-        let mut facts = BTreeSet::new();
-        let mut rest = text;
-        let mut base = 0;
-        while let Some(open) = rest.find("{{") {
-            if open > 0 {
-                parts.push(Part::Text(rest[..open].to_string()));
-            }
-            let after = &rest[open + 2..];
-            let Some(close) = after.find("}}") else {
-                return Err(TemplateError {
-                    offset: base + open,
-                    error: ExprError {
-                        message: "`{{` without a closing `}}`".into(),
-                        at: None,
-                        help: None,
-                    },
-                });
+        let raw = ir::split_template(text).map_err(|offset| TemplateError {
+            offset,
+            error: ExprError {
+                message: "`{{` without a closing `}}`".into(),
+                at: None,
+                help: None,
+            },
+        })?;
+        let mut pieces = Vec::with_capacity(raw.len());
+        for r in raw {
+            pieces.push(match r {
+                Raw::Text(t) => Piece::Text(Cow::Owned(t.to_string())),
+                Raw::Hole(offset, inner) => {
+                    parse_hole(inner).map_err(|error| TemplateError { offset, error })?
+                }
+            });
+        }
+        Ok(Self {
+            pieces: Cow::Owned(pieces),
+        })
+    }
+
+    /// A shipped template, split and lowered by `build.rs` (and type-checked by the tests).
+    pub fn precompiled(pieces: &'static [Piece]) -> Self {
+        Self {
+            pieces: Cow::Borrowed(pieces),
+        }
+    }
+
+    pub fn pieces(&self) -> &[Piece] {
+        &self.pieces
+    }
+
+    /// Every fact the template reads, in order (with repeats).
+    pub fn facts(&self) -> impl Iterator<Item = &str> {
+        self.pieces.iter().flat_map(|p| {
+            let (nodes, source): (&[ir::Node], Option<&str>) = match p {
+                Piece::Text(_) => (&[], None),
+                Piece::Expr(nodes, _) => (nodes, None),
+                Piece::Source(name) => (&[], Some(name)),
             };
-            let inner = &after[..close];
-            let hole_at = base + open + 2 + (inner.len() - inner.trim_start().len());
-            let part = parse_hole(inner.trim(), &mut facts).map_err(|error| TemplateError {
-                offset: hole_at,
-                error,
-            })?;
-            parts.push(part);
-            let consumed = open + 2 + close + 2;
-            base += consumed;
-            rest = &rest[consumed..];
-        }
-        if !rest.is_empty() {
-            parts.push(Part::Text(rest.to_string()));
-        }
-        Ok(Self { parts, facts })
+            ir::facts(nodes).chain(source)
+        })
     }
 
     /// Fills the holes. A hole whose fact is unknown prints `unknown` rather than failing: the
     /// verdict has already been decided by the conditions.
     pub fn render(&self, facts: &Facts, read: &mut BTreeSet<String>) -> String {
         let mut out = String::new();
-        for p in &self.parts {
+        for p in self.pieces.iter() {
             match p {
-                Part::Text(t) => out.push_str(t),
-                Part::Source(name) => {
-                    read.insert(name.clone());
+                Piece::Text(t) => out.push_str(t),
+                Piece::Source(name) => {
+                    read.insert(name.to_string());
                     out.push_str(facts.source(name).unwrap_or("unknown source"));
                 }
-                Part::Expr { tree, filter } => match condition::eval(tree, facts, read) {
+                Piece::Expr(nodes, filter) => match condition::eval(nodes, facts, read) {
                     Ok(v) => out.push_str(&format_value(&v, *filter)),
                     Err(EvalError::Unknown(_)) => out.push_str("unknown"),
                     Err(EvalError::Failed(m)) => out.push_str(&format!("(error: {m})")),
@@ -102,46 +94,20 @@ impl Template {
     }
 }
 
-fn parse_hole(inner: &str, facts: &mut BTreeSet<String>) -> Result<Part, ExprError> {
+fn parse_hole(inner: &str) -> Result<Piece, ExprError> {
     if let Some(name) = inner.strip_suffix(".source")
         && lookup(name).is_some()
     {
-        facts.insert(name.to_string());
-        return Ok(Part::Source(name.to_string()));
+        return Ok(Piece::Source(Cow::Owned(name.to_string())));
     }
-    let (expr, filter) = split_filter(inner)?;
-    let (tree, _ty, used) = condition::compile(expr, None)?;
-    facts.extend(used);
-    Ok(Part::Expr { tree, filter })
-}
-
-/// Splits `expr | filter` on the last single `|` (a `||` belongs to the expression).
-fn split_filter(inner: &str) -> Result<(&str, Filter), ExprError> {
-    let bytes = inner.as_bytes();
-    let mut split = None;
-    for i in (0..bytes.len()).rev() {
-        if bytes[i] == b'|' && bytes.get(i + 1) != Some(&b'|') && (i == 0 || bytes[i - 1] != b'|') {
-            split = Some(i);
-            break;
-        }
-    }
-    let Some(i) = split else {
-        return Ok((inner, Filter::Plain));
-    };
-    let name = inner[i + 1..].trim();
-    let filter = match name {
-        "bytes" => Filter::Bytes,
-        "duration" => Filter::Duration,
-        "percent" => Filter::Percent,
-        _ => {
-            return Err(ExprError {
-                message: format!("unknown filter `{name}`"),
-                at: Some(name.to_string()),
-                help: Some("filters: bytes, duration, percent".into()),
-            });
-        }
-    };
-    Ok((inner[..i].trim(), filter))
+    let (expr, filter) = ir::split_filter(inner).map_err(|name| ExprError {
+        message: format!("unknown filter `{name}`"),
+        at: Some(name.to_string()),
+        help: Some("filters: bytes, duration, percent".into()),
+    })?;
+    let (tree, _ty, _used) = condition::compile(expr, None)?;
+    let nodes = ir::lower(&tree).map_err(ExprError::new)?;
+    Ok(Piece::Expr(Cow::Owned(nodes), filter))
 }
 
 /// Formats a value for a person.
