@@ -164,10 +164,13 @@ fn main() {
                 }
             }
             hashed.push((id.clone(), parts));
-            let facts: Vec<String> = facts.into_iter().collect();
+            let facts: Vec<String> = facts
+                .into_iter()
+                .map(|f| format!("Cow::Borrowed({f:?})"))
+                .collect();
             let _ = writeln!(
                 table,
-                "    StaticRule {{ file: {:?}, line: {line}, id: {id:?}, name: {:?}, area: {:?}, summary: {:?}, remediation: {:?}, why: {:?}, exceptions: {:?}, outcomes: &[{outs}], facts: &{facts:?} }},",
+                "    StaticRule {{ file: {:?}, line: {line}, id: {id:?}, name: {:?}, area: {:?}, summary: {:?}, remediation: {:?}, why: {:?}, exceptions: {:?}, outcomes: &[{outs}], facts: &[{}] }},",
                 format!("rules/{name}"),
                 r.name.unwrap_or_default(),
                 r.area.unwrap_or_default(),
@@ -175,6 +178,7 @@ fn main() {
                 r.remediation.unwrap_or_default(),
                 r.why.unwrap_or_default(),
                 r.exceptions,
+                facts.join(", "),
             );
         }
     }

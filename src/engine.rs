@@ -13,9 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// One rule's verdict.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
-    pub id: String,
-    pub name: String,
-    pub area: String,
+    pub id: crate::rules::ir::Str,
+    pub name: crate::rules::ir::Str,
+    pub area: crate::rules::ir::Str,
     pub status: Status,
     pub message: String,
     #[serde(skip_serializing_if = "String::is_empty")]

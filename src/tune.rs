@@ -263,7 +263,7 @@ pub fn plan(facts: &Facts, rules: &RuleSet) -> Result<Plan, String> {
             .filter(|f| {
                 f.status == Status::Fail
                     && matches!(
-                        f.area.as_str(),
+                        f.area.as_ref(),
                         "gunicorn" | "postgres" | "budget" | "compose"
                     )
             })

@@ -20,7 +20,7 @@ fn every_case_gives_its_status() {
     let mut failures = Vec::new();
     let mut count = 0;
     for rule in &set.rules {
-        let dir = cases_dir().join(&rule.id);
+        let dir = cases_dir().join(rule.id.as_ref());
         let Ok(rd) = std::fs::read_dir(&dir) else {
             continue;
         };
@@ -71,7 +71,7 @@ fn every_rule_has_a_case_per_outcome_and_a_skip() {
         rules::load_embedded().unwrap_or_else(|d| panic!("{}", headroom::diag::render_all(&d)));
     let mut missing = Vec::new();
     for rule in &set.rules {
-        let have: BTreeSet<String> = std::fs::read_dir(cases_dir().join(&rule.id))
+        let have: BTreeSet<String> = std::fs::read_dir(cases_dir().join(rule.id.as_ref()))
             .map(|rd| {
                 rd.filter_map(Result::ok)
                     .filter_map(|e| {

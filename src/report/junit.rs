@@ -34,7 +34,7 @@ fn is_failure(f: &Finding, strict: bool) -> bool {
 }
 
 pub fn render(run: &Run, strict: bool) -> String {
-    let mut areas: Vec<&str> = run.findings.iter().map(|f| f.area.as_str()).collect();
+    let mut areas: Vec<&str> = run.findings.iter().map(|f| f.area.as_ref()).collect();
     areas.sort_by_key(|a| (area_rank(a), *a));
     areas.dedup();
     let total = run.findings.len();

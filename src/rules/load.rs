@@ -12,6 +12,7 @@ use super::{EMBEDDED, EMBEDDED_TABLE, Origin, Outcome, Rule, RuleSet, Status};
 use crate::diag::Diagnostic;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -539,17 +540,17 @@ fn validate(
         }
     }
     Some(Rule {
-        facts,
-        id: id.value,
-        name,
-        area,
-        summary,
+        facts: facts.into_iter().map(Cow::Owned).collect(),
+        id: Cow::Owned(id.value),
+        name: Cow::Owned(name),
+        area: Cow::Owned(area),
+        summary: Cow::Owned(summary),
         outcomes,
-        remediation,
-        why,
-        exceptions: raw.exceptions.map(|s| s.value),
+        remediation: Cow::Owned(remediation),
+        why: Cow::Owned(why),
+        exceptions: raw.exceptions.map(|s| Cow::Owned(s.value)),
         origin: Origin {
-            file: src.name.clone(),
+            file: Cow::Owned(src.name.clone()),
             line,
         },
     })

@@ -41,8 +41,9 @@ pub struct StaticRule {
     pub why: &'static str,
     pub exceptions: Option<&'static str>,
     pub outcomes: &'static [StaticOutcome],
-    /// Fact names read by the rule (scanned at build time; checked against the parser in tests).
-    pub facts: &'static [&'static str],
+    /// Fact names read by the rule, sorted (found at build time; checked against the loader's
+    /// in tests).
+    pub facts: &'static [ir::Str],
 }
 
 pub struct StaticOutcome {
@@ -170,33 +171,35 @@ impl Outcome {
 /// Where a rule was defined, for `rules explain` and diagnostics.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
-    pub file: String,
+    pub file: ir::Str,
     pub line: usize,
 }
 
+/// A rule. Shipped rules borrow their texts from the static table (copying ~100 KB of `why`
+/// and remediation text on every run was measurable); `--rules` packs own theirs.
 #[derive(Clone, Debug)]
 pub struct Rule {
-    pub id: String,
-    pub name: String,
-    pub area: String,
-    pub summary: String,
+    pub id: ir::Str,
+    pub name: ir::Str,
+    pub area: ir::Str,
+    pub summary: ir::Str,
     pub outcomes: Vec<Outcome>,
-    pub remediation: String,
-    pub why: String,
-    pub exceptions: Option<String>,
+    pub remediation: ir::Str,
+    pub why: ir::Str,
+    pub exceptions: Option<ir::Str>,
     pub origin: Origin,
-    /// Every fact the rule may read, in conditions and messages (for planning probes).
-    pub facts: BTreeSet<String>,
+    /// Every fact the rule may read, in conditions and messages (for planning probes), sorted.
+    pub facts: Cow<'static, [ir::Str]>,
 }
 
 impl Rule {
-    /// A shipped rule from the static table; its expressions compile when first evaluated.
-    pub fn from_static(r: &StaticRule) -> Self {
+    /// A shipped rule from the static table; its expressions are compiled already (build.rs).
+    pub fn from_static(r: &'static StaticRule) -> Self {
         Self {
-            id: r.id.to_string(),
-            name: r.name.to_string(),
-            area: r.area.to_string(),
-            summary: r.summary.to_string(),
+            id: Cow::Borrowed(r.id),
+            name: Cow::Borrowed(r.name),
+            area: Cow::Borrowed(r.area),
+            summary: Cow::Borrowed(r.summary),
             outcomes: r
                 .outcomes
                 .iter()
@@ -210,14 +213,14 @@ impl Rule {
                     Outcome::shipped(status, o)
                 })
                 .collect(),
-            remediation: r.remediation.to_string(),
-            why: r.why.to_string(),
-            exceptions: r.exceptions.map(str::to_string),
+            remediation: Cow::Borrowed(r.remediation),
+            why: Cow::Borrowed(r.why),
+            exceptions: r.exceptions.map(Cow::Borrowed),
             origin: Origin {
-                file: r.file.to_string(),
+                file: Cow::Borrowed(r.file),
                 line: usize::try_from(r.line).unwrap_or(0),
             },
-            facts: r.facts.iter().map(|s| (*s).to_string()).collect(),
+            facts: Cow::Borrowed(r.facts),
         }
     }
 }
@@ -239,7 +242,7 @@ impl RuleSet {
     pub fn needed_facts(&self) -> BTreeSet<String> {
         self.rules
             .iter()
-            .flat_map(|r| r.facts.iter().cloned())
+            .flat_map(|r| r.facts.iter().map(ToString::to_string))
             .collect()
     }
 }
