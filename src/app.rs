@@ -205,21 +205,21 @@ fn judge(
         Ok(x) => x,
         Err(code) => return Ok(Err(code)),
     };
-    let mut findings = engine::evaluate(&rules, &facts, &sel);
-    let summary = engine::summarize(&findings);
-    // Rules judge the real values; only what is printed is redacted.
+    // Rules judge the real values; only what is printed is redacted: in messages, what they
+    // print of the machine (redacting the rules' own words cost a fifth of a check).
     let mut red = Redactor::new(!c.no_redact, c.redact_hosts);
+    let mut findings =
+        engine::evaluate_scrubbed(&rules, &facts, &sel, &mut |fact, s| red.value(fact, s));
+    let summary = engine::summarize(&findings);
     let facts = if every_fact {
         red.facts(&facts)
     } else {
         red.facts(&facts.filter(report::budget::shows))
     };
     for f in &mut findings {
-        f.message = red.text(&f.message);
-        f.remediation = red.text(&f.remediation);
-        for v in f.facts.values_mut() {
+        for (name, v) in &mut f.facts {
             if let Some(crate::facts::Value::Str(s)) = v {
-                *s = red.text(s);
+                *s = red.value(Some(name), s);
             }
         }
     }

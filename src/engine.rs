@@ -65,13 +65,28 @@ impl Selection {
     }
 }
 
+/// What a message may print of the machine, before it is printed: a rendered hole's text (with
+/// the fact's name when the hole is one fact), a fact's source, the reason a fact is unknown.
+/// The rule's own words pass untouched. `app` redacts here; the rules judge the real values.
+pub type Scrub<'a> = &'a mut dyn FnMut(Option<&str>, &str) -> String;
+
 /// Judges every rule. Findings keep the rule order (by id); reports group them by area.
 pub fn evaluate(rules: &RuleSet, facts: &Facts, sel: &Selection) -> Vec<Finding> {
+    evaluate_scrubbed(rules, facts, sel, &mut |_, s| s.to_string())
+}
+
+/// [`evaluate`], with what messages print of the machine passed through `scrub`.
+pub fn evaluate_scrubbed(
+    rules: &RuleSet,
+    facts: &Facts,
+    sel: &Selection,
+    scrub: Scrub<'_>,
+) -> Vec<Finding> {
     rules
         .rules
         .iter()
         .map(|r| {
-            let mut f = judge(r, facts);
+            let mut f = judge_scrubbed(r, facts, scrub);
             f.ignored = sel.ignores(r);
             f
         })
@@ -80,6 +95,10 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts, sel: &Selection) -> Vec<Finding>
 
 /// Applies one rule to the facts.
 pub fn judge(rule: &Rule, facts: &Facts) -> Finding {
+    judge_scrubbed(rule, facts, &mut |_, s| s.to_string())
+}
+
+fn judge_scrubbed(rule: &Rule, facts: &Facts, scrub: Scrub<'_>) -> Finding {
     let mut read = BTreeSet::new();
     let mut verdict: Option<(Status, String)> = None;
     for o in &rule.outcomes {
@@ -90,22 +109,25 @@ pub fn judge(rule: &Rule, facts: &Facts) -> Finding {
         };
         match holds {
             Ok(true) => {
-                let verdict_for = |t: &crate::rules::template::Template,
-                                   read: &mut BTreeSet<String>| {
-                    // A pass or info that would print "unknown" rests on something headroom could
-                    // not see: that is a skip, never a pass. A fail or warn stands on its condition.
-                    let missing = t.facts().filter(|n| facts.value(n).is_none()).min();
-                    match missing {
-                        Some(name) if matches!(o.status, Status::Pass | Status::Info) => {
-                            read.insert(name.to_string());
-                            (
-                                Status::Skip,
-                                format!("{name} is unknown: {}", facts.why_unknown(name)),
-                            )
+                let mut verdict_for =
+                    |t: &crate::rules::template::Template, read: &mut BTreeSet<String>| {
+                        // A pass or info that would print "unknown" rests on something headroom could
+                        // not see: that is a skip, never a pass. A fail or warn stands on its condition.
+                        let missing = t.facts().filter(|n| facts.value(n).is_none()).min();
+                        match missing {
+                            Some(name) if matches!(o.status, Status::Pass | Status::Info) => {
+                                read.insert(name.to_string());
+                                (
+                                    Status::Skip,
+                                    format!(
+                                        "{name} is unknown: {}",
+                                        scrub(None, &facts.why_unknown(name))
+                                    ),
+                                )
+                            }
+                            _ => (o.status, t.render_scrubbed(facts, read, scrub)),
                         }
-                        _ => (o.status, t.render(facts, read)),
-                    }
-                };
+                    };
                 verdict = Some(match o.template() {
                     Ok(t) => verdict_for(t, &mut read),
                     Err(e) => (Status::Skip, format!("invalid message: {e}")),
@@ -116,12 +138,18 @@ pub fn judge(rule: &Rule, facts: &Facts) -> Finding {
             Err(EvalError::Unknown(name)) => {
                 verdict = Some((
                     Status::Skip,
-                    format!("{name} is unknown: {}", facts.why_unknown(&name)),
+                    format!(
+                        "{name} is unknown: {}",
+                        scrub(None, &facts.why_unknown(&name))
+                    ),
                 ));
                 break;
             }
             Err(EvalError::Failed(m)) => {
-                verdict = Some((Status::Skip, format!("cannot evaluate: {m}")));
+                verdict = Some((
+                    Status::Skip,
+                    format!("cannot evaluate: {}", scrub(None, &m)),
+                ));
                 break;
             }
         }

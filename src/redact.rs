@@ -166,6 +166,19 @@ impl Redactor {
         if self.hosts { self.host_like(&s) } else { s }
     }
 
+    /// Redacts a value a message prints; `fact` names the fact it is, when it is one, so a
+    /// secret-named fact is hidden whole, as in [`Redactor::facts`].
+    pub fn value(&mut self, fact: Option<&str>, s: &str) -> String {
+        match fact {
+            Some(name)
+                if self.enabled && is_secret_name(name.rsplit('.').next().unwrap_or(name)) =>
+            {
+                self.placeholder("SECRET", s)
+            }
+            _ => self.text(s),
+        }
+    }
+
     /// Redacts every string in a facts map: values, sources, reasons. A fact whose own name
     /// means a secret has its whole value replaced.
     pub fn facts(&mut self, facts: &Facts) -> Facts {
@@ -548,6 +561,17 @@ mod tests {
 
     fn r(s: &str) -> String {
         Redactor::new(true, false).text(s)
+    }
+
+    #[test]
+    fn a_value_is_hidden_whole_when_its_fact_names_a_secret() {
+        let mut red = Redactor::new(true, false);
+        let hidden = red.value(Some("compose.env.DB_PASSWORD"), "plain-words");
+        assert!(hidden.starts_with("[SECRET-"), "{hidden}");
+        assert_eq!(red.value(Some("gunicorn.worker_class"), "sync"), "sync");
+        assert_eq!(red.value(None, "plain-words"), "plain-words");
+        let off = Redactor::new(false, false).value(Some("x.DB_PASSWORD"), "pw");
+        assert_eq!(off, "pw");
     }
 
     #[test]

@@ -75,18 +75,38 @@ impl Template {
     /// Fills the holes. A hole whose fact is unknown prints `unknown` rather than failing: the
     /// verdict has already been decided by the conditions.
     pub fn render(&self, facts: &Facts, read: &mut BTreeSet<String>) -> String {
+        self.render_scrubbed(facts, read, &mut |_, s| s.to_string())
+    }
+
+    /// [`Template::render`], with what comes from the machine (string values, sources) passed
+    /// through `scrub`; numbers and booleans hold no secret and are printed as they are.
+    pub fn render_scrubbed(
+        &self,
+        facts: &Facts,
+        read: &mut BTreeSet<String>,
+        scrub: crate::engine::Scrub<'_>,
+    ) -> String {
         let mut out = String::new();
         for p in self.pieces.iter() {
             match p {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Source(name) => {
                     read.insert(name.to_string());
-                    out.push_str(facts.source(name).unwrap_or("unknown source"));
+                    out.push_str(&scrub(None, facts.source(name).unwrap_or("unknown source")));
                 }
                 Piece::Expr(nodes, filter) => match condition::eval(nodes, facts, read) {
+                    Ok(v @ V::Str(_)) => {
+                        let one_fact = match nodes.as_ref() {
+                            [ir::Node::Fact(name)] => Some(name.as_ref()),
+                            _ => None,
+                        };
+                        out.push_str(&scrub(one_fact, &format_value(&v, *filter)));
+                    }
                     Ok(v) => out.push_str(&format_value(&v, *filter)),
                     Err(EvalError::Unknown(_)) => out.push_str("unknown"),
-                    Err(EvalError::Failed(m)) => out.push_str(&format!("(error: {m})")),
+                    Err(EvalError::Failed(m)) => {
+                        out.push_str(&format!("(error: {})", scrub(None, &m)));
+                    }
                 },
             }
         }
@@ -132,4 +152,45 @@ fn trim_float(f: f64) -> String {
     let s = format!("{f:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::redact::Redactor;
+
+    #[test]
+    fn redaction_sees_what_came_from_the_machine_and_not_the_rules_words() {
+        let mut facts = Facts::new();
+        facts.set(
+            "gunicorn.live.cmdline",
+            "gunicorn --env SECRET_KEY=s3cr3t-canary app:app",
+            "/proc/42/cmdline",
+        );
+        facts.set("gunicorn.workers", 3_i64, "--workers");
+        facts.set(
+            "url.target",
+            "https://admin:url-pw-canary@example.com/health",
+            "--url https://admin:url-pw-canary@example.com/health",
+        );
+        let t = Template::parse(
+            "set password=example in the rule's words; {{ gunicorn.live.cmdline }} ({{ \
+             gunicorn.workers }} workers) probed {{ url.target }} from {{ url.target.source }}",
+        )
+        .unwrap();
+        let mut red = Redactor::new(true, false);
+        let out = t.render_scrubbed(&facts, &mut BTreeSet::new(), &mut |f, s| red.value(f, s));
+        assert!(
+            out.starts_with("set password=example in the rule's words; "),
+            "{out}"
+        );
+        assert!(out.contains("(3 workers)"), "{out}");
+        for secret in ["s3cr3t-canary", "url-pw-canary"] {
+            assert!(!out.contains(secret), "{secret} leaked: {out}");
+        }
+        assert!(out.contains("[SECRET-"), "{out}");
+        // The same template without scrubbing shows everything: the test above can fail.
+        let plain = t.render(&facts, &mut BTreeSet::new());
+        assert!(plain.contains("s3cr3t-canary") && plain.contains("url-pw-canary"));
+    }
 }
