@@ -105,6 +105,9 @@ pub struct Redactor {
     /// original → placeholder
     seen: BTreeMap<String, String>,
     counts: BTreeMap<&'static str, usize>,
+    /// text → redacted text: the same reasons and sources recur in many findings and facts
+    /// ("not asked: …", "/proc/meminfo"), and a pass over one costs ~10,000 instructions.
+    done: std::collections::HashMap<String, String>,
 }
 
 impl Redactor {
@@ -141,6 +144,15 @@ impl Redactor {
         if !self.enabled || s.is_empty() {
             return s.to_string();
         }
+        if let Some(done) = self.done.get(s) {
+            return done.clone();
+        }
+        let out = self.redact(s);
+        self.done.insert(s.to_string(), out.clone());
+        out
+    }
+
+    fn redact(&mut self, s: &str) -> String {
         // Each pass runs only when its trigger is present: most strings (sizes, paths, plain
         // sources) have nothing to redact, and this runs on every fact of every output.
         let mut s = s.to_string();

@@ -1,6 +1,7 @@
 //! FNV-1a over the rule texts, for the rule set's fingerprint. Shared with `build.rs` (which
 //! includes this file), so the shipped set's fingerprint computed at build time and the one a
-//! run computes for `--rules` packs cannot drift apart.
+//! run computes for `--rules` packs cannot drift apart. The fact registry's name index hashes
+//! with it too.
 
 /// The FNV-1a offset basis: the hash of nothing.
 pub const START: u64 = 0xcbf2_9ce4_8422_2325;

@@ -6,7 +6,7 @@
 //! problem at once; a loaded [`RuleSet`] cannot fail at evaluation time except on arithmetic.
 
 pub mod condition;
-mod fnv;
+pub(crate) mod fnv;
 pub mod ir;
 pub mod load;
 pub mod template;
