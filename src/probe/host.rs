@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// Files read during one run, shared by every probe: mountinfo, meminfo and the cgroup files are
@@ -94,23 +94,25 @@ impl Host {
         read_text(&self.path(abs)).map_err(|e| format!("cannot read {abs}: {e}"))
     }
 
-    /// Computes `f` once per run under `key` and shares the result between probes (and threads).
+    /// Computes `f` once per run under `key` and shares the result between probes (and threads):
+    /// a second caller while the first is computing waits for its result rather than doing the
+    /// work again (probe groups run on several threads).
     pub fn memo<T: std::any::Any + Send + Sync>(
         &self,
         key: &'static str,
         f: impl FnOnce() -> T,
     ) -> Arc<T> {
-        if let Ok(m) = self.memo.lock()
-            && let Some(v) = m.get(key)
-            && let Ok(t) = Arc::clone(v).downcast::<T>()
-        {
-            return t;
+        let cell = self.memo.lock().ok().and_then(|mut m| {
+            let any = m
+                .entry(key)
+                .or_insert_with(|| Arc::new(OnceLock::<Arc<T>>::new()));
+            Arc::clone(any).downcast::<OnceLock<Arc<T>>>().ok()
+        });
+        match cell {
+            Some(cell) => Arc::clone(cell.get_or_init(|| Arc::new(f()))),
+            // A poisoned lock, or another type under the same key: compute without sharing.
+            None => Arc::new(f()),
         }
-        let v = Arc::new(f());
-        if let Ok(mut m) = self.memo.lock() {
-            m.insert(key, v.clone());
-        }
-        v
     }
 
     /// True when the path exists under the root.

@@ -30,7 +30,12 @@ pub use inputs::Inputs;
 
 use crate::facts::{FactSpec, Facts};
 use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// What a probe group runs: read through the context, record into the facts.
+pub type Collect = fn(&Ctx, &mut Facts);
 
 /// A group of facts produced together by one probe (they share the files they read).
 pub struct Group {
@@ -191,8 +196,39 @@ pub struct Timing {
     pub took: Duration,
 }
 
+/// The local groups of a run, taken one at a time by the main thread and by every helper thread
+/// that has finished its own network group: no group reads another's facts (shared inputs go
+/// through [`Host::memo`]), so any thread may run any of them, and the work spreads over the CPUs
+/// the process has without a fixed split to tune.
+struct Queue {
+    groups: Vec<(&'static str, Collect)>,
+    next: AtomicUsize,
+    done: Vec<AtomicBool>,
+}
+
+impl Queue {
+    fn run(&self, ctx: &Ctx, facts: &mut Facts, timings: &mut Vec<Timing>) {
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(&(probe, collect)) = self.groups.get(i) else {
+                return;
+            };
+            let start = Instant::now();
+            collect(ctx, facts);
+            timings.push(Timing {
+                probe,
+                took: start.elapsed(),
+            });
+            if let Some(d) = self.done.get(i) {
+                d.store(true, Ordering::Release);
+            }
+        }
+    }
+}
+
 /// Runs the groups that produce at least one needed fact (all groups when `needed` is `None`):
-/// local groups in order, then every network group at once, then derived groups.
+/// every active network group on its own thread, the local groups on this thread and on helpers
+/// that are done, then the derived groups.
 pub fn collect(ctx: &Ctx, needed: Option<&BTreeSet<String>>) -> (Facts, Vec<Timing>) {
     let all = groups();
     let wants = |g: &Group| {
@@ -210,65 +246,94 @@ pub fn collect(ctx: &Ctx, needed: Option<&BTreeSet<String>>) -> (Facts, Vec<Timi
         .iter()
         .filter(|g| g.kind == Kind::Network)
         .partition(|g| (g.active)(ctx));
-    // Network groups (and the /proc scan for live Gunicorn) read no other group's facts, only
-    // the context: they run on their own threads, steered to another CPU (see `threads`), while
-    // the local groups run here, so a check costs the slowest of them, not the sum.
-    let shared = (!network.is_empty()).then(|| std::sync::Arc::new(ctx.clone()));
-    let helpers: Vec<_> = network
+    let locals: Vec<_> = chosen
         .iter()
+        .filter(|g| g.kind == Kind::Local)
+        .chain(idle.iter().copied())
+        .map(|g| (g.name, g.collect))
+        .collect();
+    let queue = Arc::new(Queue {
+        done: locals.iter().map(|_| AtomicBool::new(false)).collect(),
+        groups: locals,
+        next: AtomicUsize::new(0),
+    });
+    // Network groups (and the /proc scan for live Gunicorn) read no other group's facts, only
+    // the context: they run on their own threads, steered to another CPU (see `threads`), and
+    // then help with the local groups, so a check costs the slowest of them, not the sum.
+    // A run with no network group (`--only memory,swap`) still gets one helper for the queue
+    // when there is a second CPU and enough groups to share.
+    let stealer = network.is_empty() && queue.groups.len() >= 4 && threads::cpus() >= 2;
+    let mut jobs: Vec<Option<&Group>> = network.iter().map(|g| Some(**g)).collect();
+    if stealer {
+        jobs.push(None);
+    }
+    let shared = (!jobs.is_empty()).then(|| Arc::new(ctx.clone()));
+    let helpers: Vec<_> = jobs
+        .into_iter()
         .map(|g| {
-            let (ctx, collect, name) = (shared.clone(), g.collect, g.name);
-            let helper = threads::spawn(name, move || {
-                let start = Instant::now();
+            let (ctx, queue) = (shared.clone(), queue.clone());
+            let own_group = g.map(|g| (g.name, g.collect));
+            let helper = threads::spawn(g.map_or("probe", |g| g.name), move || {
                 let mut own = Facts::new();
+                let mut times = Vec::new();
                 if let Some(ctx) = ctx {
-                    collect(&ctx, &mut own);
+                    if let Some((probe, collect)) = own_group {
+                        let start = Instant::now();
+                        collect(&ctx, &mut own);
+                        times.push(Timing {
+                            probe,
+                            took: start.elapsed(),
+                        });
+                    }
+                    queue.run(&ctx, &mut own, &mut times);
                 }
-                (own, start.elapsed())
+                (own, times)
             });
             (g, helper)
         })
         .collect();
-    for g in chosen
-        .iter()
-        .filter(|g| g.kind == Kind::Local)
-        .chain(idle.iter().copied())
-    {
-        let start = Instant::now();
-        (g.collect)(ctx, &mut facts);
-        timings.push(Timing {
-            probe: g.name,
-            took: start.elapsed(),
-        });
-    }
-    let results = helpers.into_iter().map(|(g, helper)| {
-        let (f, took) = match helper {
-            Ok(h) => h.join().unwrap_or_else(|| {
+    queue.run(ctx, &mut facts, &mut timings);
+    for (g, helper) in helpers {
+        let (f, t) = match (helper, g) {
+            (Ok(h), g) => h.join().unwrap_or_else(|| {
                 let mut f = Facts::new();
-                for spec in g.facts {
-                    f.unknown(spec.name, format!("the {} probe failed", g.name));
+                for spec in g.map_or(&[][..], |g| g.facts) {
+                    f.unknown(
+                        spec.name,
+                        format!("the {} probe failed", g.map_or("", |g| g.name)),
+                    );
                 }
-                (f, Duration::ZERO)
+                (f, Vec::new())
             }),
             // No thread to be had (the process or the machine is at its limit): run it here.
-            Err(_) => {
+            (Err(_), Some(g)) => {
                 let start = Instant::now();
                 let mut f = Facts::new();
                 (g.collect)(ctx, &mut f);
-                (f, start.elapsed())
+                let took = start.elapsed();
+                (
+                    f,
+                    vec![Timing {
+                        probe: g.name,
+                        took,
+                    }],
+                )
             }
+            (Err(_), None) => continue,
         };
-        (
-            f,
-            Timing {
-                probe: g.name,
-                took,
-            },
-        )
-    });
-    for (f, t) in results {
         facts.extend(f);
-        timings.push(t);
+        timings.extend(t);
+    }
+    // A helper that died took the facts of the local group it was running: run that one here.
+    for (i, &(probe, collect)) in queue.groups.iter().enumerate() {
+        if !queue.done.get(i).is_some_and(|d| d.load(Ordering::Acquire)) {
+            let start = Instant::now();
+            collect(ctx, &mut facts);
+            timings.push(Timing {
+                probe,
+                took: start.elapsed(),
+            });
+        }
     }
     for g in chosen.iter().filter(|g| g.kind == Kind::Derived) {
         let start = Instant::now();
