@@ -557,3 +557,34 @@ fn captured_tree_reproduces_live_facts() {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
+
+/// The planner spreads the local groups over threads (the main one and helpers done with their
+/// own work). Whichever thread runs which group, every fixture must come out exactly as the
+/// groups run one after another, many times over (the split differs from run to run).
+#[test]
+fn facts_do_not_depend_on_which_thread_ran_a_group() {
+    for name in FIXTURES {
+        let ctx = ctx_for(Host::fixture(fixture_dir(name)));
+        let alone = collect_host(&ctx);
+        for _ in 0..20 {
+            // A fresh context each time: nothing read or memoised by an earlier run.
+            let ctx = ctx_for(Host::fixture(fixture_dir(name)));
+            let (all, timings) = probe::collect(&ctx, None);
+            let host: Facts = Facts(
+                all.0
+                    .into_iter()
+                    .filter(|(k, _)| alone.0.contains_key(k))
+                    .collect(),
+            );
+            assert_eq!(
+                host, alone,
+                "{name}: facts differ when groups share threads"
+            );
+            let mut ran: Vec<&str> = timings.iter().map(|t| t.probe).collect();
+            ran.sort_unstable();
+            let before = ran.len();
+            ran.dedup();
+            assert_eq!(before, ran.len(), "{name}: a group ran twice: {ran:?}");
+        }
+    }
+}
