@@ -71,9 +71,11 @@ pub const OTHER_SERVICE_ESTIMATE: i64 = 64 * 1024 * 1024;
 /// (the compose group reports why).
 pub fn project(ctx: &Ctx) -> Option<Arc<Project>> {
     let p = ctx.host.memo("compose.project", || {
-        compose::read(ctx)
+        compose::read_once(ctx)
+            .as_ref()
+            .as_ref()
             .ok()
-            .map(|(_, loaded)| Arc::new(loaded.project))
+            .map(|(_, loaded)| Arc::new(loaded.project.clone()))
     });
     p.as_ref().clone()
 }

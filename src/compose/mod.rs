@@ -118,6 +118,12 @@ pub fn read(ctx: &Ctx) -> Result<(discover::Discovered, Loaded), ReadError> {
     Ok((d, loaded))
 }
 
+/// [`read`], once per run: the compose group and every probe that wants the project share it
+/// (each used to discover and load the files again).
+pub fn read_once(ctx: &Ctx) -> std::sync::Arc<Result<(discover::Discovered, Loaded), ReadError>> {
+    ctx.host.memo("compose.read", || read(ctx))
+}
+
 /// Why there is no project: none was found, or the files could not be loaded.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ReadError {
@@ -132,8 +138,8 @@ pub fn fact_key(service: &str) -> String {
 
 /// The probe group's entry point.
 pub fn collect(ctx: &Ctx, facts: &mut Facts) {
-    match read(ctx) {
-        Ok((d, loaded)) => set_facts(&d, &loaded, facts),
+    match read_once(ctx).as_ref() {
+        Ok((d, loaded)) => set_facts(d, loaded, facts),
         Err(ReadError::NotFound(why)) => {
             for spec in FACTS.iter().filter(|s| !s.name.contains('*')) {
                 facts.unknown(spec.name, why.clone());

@@ -128,18 +128,66 @@ impl Host {
 /// Reads at most [`MAX_READ`] bytes of a file as text, replacing invalid UTF-8 rather than
 /// failing: `/proc` files are ASCII and a stray byte must not hide the rest.
 pub fn read_text(path: &Path) -> Result<String, String> {
-    let f = std::fs::File::open(path).map_err(|e| describe(&e))?;
+    let mut f = std::fs::File::open(path).map_err(|e| describe(&e))?;
     // `/proc` and cgroup files report size 0, so read_to_end would start with a 32-byte probe
     // and double from there: four reads for a 300-byte stat file. One page up front makes most
     // of them one read plus the read that sees the end.
-    let mut buf = Vec::with_capacity(4096);
-    f.take(MAX_READ)
-        .read_to_end(&mut buf)
-        .map_err(|e| describe(&e))?;
+    let mut buf = vec![0; 4096];
+    let first = loop {
+        match f.read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            r => break r.map_err(|e| describe(&e))?,
+        }
+    };
+    buf.truncate(first);
+    // A file the kernel renders in one piece returns all of it to the first read when it fits:
+    // the read that would see the end is skipped (a hundred system calls a check, most of them
+    // in the /proc scan). Files rendered record by record (mountinfo, vmstat, maps) may return
+    // a short read before their end, so they are read on as before.
+    if first == 4096 || !whole_at_once(path) {
+        (&mut f)
+            .take(MAX_READ - first as u64)
+            .read_to_end(&mut buf)
+            .map_err(|e| describe(&e))?;
+    }
     Ok(match String::from_utf8(buf) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     })
+}
+
+/// True for the files headroom reads that the kernel renders with a single `show` call (procfs
+/// `single_open`, sysctl values, sysfs and cgroup attributes), or that are regular files: a read
+/// shorter than the buffer has seen the whole file. Fixture trees hold regular files.
+fn whole_at_once(path: &Path) -> bool {
+    const SINGLE: &[&str] = &[
+        "comm",
+        "stat",
+        "statm",
+        "status",
+        "cmdline",
+        "loadavg",
+        "uptime",
+        "meminfo",
+        "cgroup",
+        "osrelease",
+        "online",
+        "memory",
+        "cpu",
+        "io",
+    ];
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let under = |dir: &str| path.to_str().is_some_and(|p| p.contains(dir));
+    SINGLE.contains(&name)
+        || under("/proc/sys/")
+        || (under("/sys/fs/cgroup/")
+            && ["memory.", "cpu.", "cpuset.", "pids.", "cfs_", "memsw."]
+                .iter()
+                .any(|p| name.starts_with(p)))
+        || under("/sys/class/dmi/")
+        || under("/sys/devices/system/cpu/")
 }
 
 /// An io::Error in the words a user expects ("permission denied", "no such file").
@@ -151,6 +199,48 @@ pub fn describe(e: &std::io::Error) -> String {
             let s = e.to_string();
             // Drop the " (os error N)" tail: it helps nobody reading a report.
             s.split(" (os error").next().unwrap_or(&s).to_lowercase()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_read_whole_whatever_their_size_and_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        // Regular files (fixture trees): shorter than, exactly, and longer than the first read.
+        for len in [0, 100, 4095, 4096, 4097, 10_000] {
+            let text: String = (0..len)
+                .map(|i| char::from(b'a' + (i % 26) as u8))
+                .collect();
+            for name in ["stat", "mountinfo"] {
+                let p = dir.path().join(name);
+                std::fs::write(&p, &text).unwrap();
+                assert_eq!(read_text(&p).unwrap(), text, "{name}, {len} bytes");
+            }
+        }
+        // Live kernel files: rendered in one piece, or record by record (mountinfo, vmstat,
+        // maps); each must come back whole.
+        for p in [
+            "/proc/self/mountinfo",
+            "/proc/self/cgroup",
+            "/proc/sys/kernel/osrelease",
+        ] {
+            let want = std::fs::read_to_string(p).unwrap();
+            assert_eq!(read_text(Path::new(p)).unwrap(), want, "{p}");
+        }
+        for p in ["/proc/vmstat", "/proc/self/status", "/proc/meminfo"] {
+            let want = std::fs::read_to_string(p).unwrap();
+            let got = read_text(Path::new(p)).unwrap();
+            // Values move between two reads; the lines (names) do not.
+            let names = |t: &str| -> Vec<String> {
+                t.lines()
+                    .map(|l| l.split([' ', ':', '\t']).next().unwrap_or("").to_string())
+                    .collect()
+            };
+            assert_eq!(names(&got), names(&want), "{p}");
         }
     }
 }

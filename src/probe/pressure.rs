@@ -98,10 +98,14 @@ pub fn parse(text: &str) -> Result<Pressure, ParseError> {
 
 /// Reads a PSI file; a missing file means PSI is off, said in those words.
 fn read(ctx: &Ctx, path: &str) -> Result<Pressure, String> {
-    if !ctx.host.exists(path) {
-        return Err(format!("PSI not enabled in this kernel (no {path})"));
-    }
-    let text = ctx.host.read(path)?;
+    // The file is looked for only when it could not be read (one system call less per file).
+    let text = match ctx.host.read(path) {
+        Ok(t) => t,
+        Err(_) if !ctx.host.exists(path) => {
+            return Err(format!("PSI not enabled in this kernel (no {path})"));
+        }
+        Err(e) => return Err(e),
+    };
     parse(&text).map_err(|e| format!("cannot parse {path}: {e}"))
 }
 
