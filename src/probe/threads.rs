@@ -81,7 +81,17 @@ impl<T> Helper<T> {
         }
         let mut value = self.slot.value.lock().ok()?;
         while value.is_none() {
-            value = self.slot.done.wait(value).ok()?;
+            // Ready without a value: the helper could not store it; nothing more will come.
+            if self.slot.ready.load(Ordering::Acquire) {
+                return None;
+            }
+            // A bounded wait, so a wake-up missed in that case costs 50 ms, not the run.
+            value = self
+                .slot
+                .done
+                .wait_timeout(value, Duration::from_millis(50))
+                .ok()?
+                .0;
         }
         value.take().flatten()
     }
@@ -154,6 +164,16 @@ mod affinity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_helper_slower_than_the_poll_is_waited_for() {
+        let h = spawn("t", || {
+            std::thread::sleep(POLL * 10);
+            "late"
+        })
+        .unwrap();
+        assert_eq!(h.join(), Some("late"));
+    }
 
     #[test]
     fn a_helper_returns_its_value_and_a_panic_is_none() {
