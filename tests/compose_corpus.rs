@@ -54,7 +54,9 @@ fn every_corpus_compose_file_is_read_without_a_crash() {
         if let Some(e) = env {
             std::fs::copy(dir.join(field(e, 0)), tmp.path().join(".env")).expect("copy env");
         }
-        let ctx = Ctx {
+        // One context per attempt, as one per run: a run reads the project once (memoised), so a
+        // retry after writing a placeholder must be a new run.
+        let new_ctx = || Ctx {
             host: Host::fixture(tmp.path()),
             inputs: Inputs::default(),
         };
@@ -63,6 +65,7 @@ fn every_corpus_compose_file_is_read_without_a_crash() {
         // rest of it is still exercised; the summary says so.
         let mut placeholders = Vec::new();
         let facts = loop {
+            let ctx = new_ctx();
             let result = std::panic::catch_unwind(|| {
                 let mut facts = Facts::new();
                 compose::collect(&ctx, &mut facts);
