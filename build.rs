@@ -142,17 +142,7 @@ fn main() {
                     for nodes in when_ir.iter() {
                         facts.extend(ir::facts(nodes).map(str::to_string));
                     }
-                    for p in &message_ir {
-                        match p {
-                            ir::Piece::Expr(nodes, _) => {
-                                facts.extend(ir::facts(nodes).map(str::to_string));
-                            }
-                            ir::Piece::Source(f) => {
-                                facts.insert(f.to_string());
-                            }
-                            ir::Piece::Text(_) => {}
-                        }
-                    }
+                    facts.extend(ir::template_facts(&message_ir).map(str::to_string));
                     let when_ir =
                         when_ir.map_or("None".to_string(), |n| format!("Some({})", ir::emit(&n)));
                     let _ = write!(

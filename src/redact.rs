@@ -182,11 +182,7 @@ impl Redactor {
     /// secret-named fact is hidden whole, as in [`Redactor::facts`].
     pub fn value(&mut self, fact: Option<&str>, s: &str) -> String {
         match fact {
-            Some(name)
-                if self.enabled && is_secret_name(name.rsplit('.').next().unwrap_or(name)) =>
-            {
-                self.placeholder("SECRET", s)
-            }
+            Some(name) if self.enabled && is_secret_name(name) => self.placeholder("SECRET", s),
             _ => self.text(s),
         }
     }

@@ -70,14 +70,11 @@ pub const OTHER_SERVICE_ESTIMATE: i64 = 64 * 1024 * 1024;
 /// The Compose project of this run, read once. `None` when there is none or it cannot be read
 /// (the compose group reports why).
 pub fn project(ctx: &Ctx) -> Option<Arc<Project>> {
-    let p = ctx.host.memo("compose.project", || {
-        compose::read_once(ctx)
-            .as_ref()
-            .as_ref()
-            .ok()
-            .map(|(_, loaded)| Arc::new(loaded.project.clone()))
-    });
-    p.as_ref().clone()
+    compose::read_once(ctx)
+        .as_ref()
+        .as_ref()
+        .ok()
+        .map(|(_, loaded)| Arc::clone(&loaded.project))
 }
 
 /// The service that runs Gunicorn, if exactly one does (the first by name otherwise).

@@ -28,7 +28,8 @@ pub struct Unset {
 /// A loaded project and what Compose would have warned about.
 #[derive(Clone, Debug, Default)]
 pub struct Loaded {
-    pub project: Project,
+    /// Shared, so probes take the project of the run without copying it.
+    pub project: Arc<Project>,
     /// Where the project name came from.
     pub name_source: String,
     pub unset: Vec<Unset>,
@@ -116,7 +117,7 @@ pub fn load(d: &Discovered, process_env: &BTreeMap<String, String>) -> Result<Lo
         }
     }
     Ok(Loaded {
-        project,
+        project: Arc::new(project),
         name_source,
         unset: l.unset,
         files: l.files,

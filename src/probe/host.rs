@@ -164,8 +164,8 @@ pub fn read_text(path: &Path) -> Result<String, String> {
 }
 
 /// True for the files headroom reads that the kernel renders with a single `show` call (procfs
-/// `single_open`, sysctl values, sysfs and cgroup attributes), or that are regular files: a read
-/// shorter than the buffer has seen the whole file. Fixture trees hold regular files.
+/// `single_open`, sysctl values, sysfs and cgroup attributes), by name: a read shorter than the
+/// buffer has seen the whole file. The same holds for the regular files of fixture trees.
 fn whole_at_once(path: &Path) -> bool {
     const SINGLE: &[&str] = &[
         "comm",

@@ -226,6 +226,15 @@ impl Queue {
     }
 }
 
+/// The facts of a group whose probe died, each unknown with that reason.
+fn failed(g: &Group) -> Facts {
+    let mut f = Facts::new();
+    for spec in g.facts {
+        f.unknown(spec.name, format!("the {} probe failed", g.name));
+    }
+    f
+}
+
 /// Runs the groups that produce at least one needed fact (all groups when `needed` is `None`):
 /// every active network group on its own thread, the local groups on this thread and on helpers
 /// that are done, then the derived groups.
@@ -295,16 +304,11 @@ pub fn collect(ctx: &Ctx, needed: Option<&BTreeSet<String>>) -> (Facts, Vec<Timi
     queue.run(ctx, &mut facts, &mut timings);
     for (g, helper) in helpers {
         let (f, t) = match (helper, g) {
-            (Ok(h), g) => h.join().unwrap_or_else(|| {
-                let mut f = Facts::new();
-                for spec in g.map_or(&[][..], |g| g.facts) {
-                    f.unknown(
-                        spec.name,
-                        format!("the {} probe failed", g.map_or("", |g| g.name)),
-                    );
-                }
-                (f, Vec::new())
-            }),
+            // A helper that died: its own group's facts are unknown (its stolen local group is
+            // run again below).
+            (Ok(h), g) => h
+                .join()
+                .unwrap_or_else(|| (g.map(failed).unwrap_or_default(), Vec::new())),
             // No thread to be had (the process or the machine is at its limit): run it here.
             (Err(_), Some(g)) => {
                 let start = Instant::now();

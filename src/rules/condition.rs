@@ -227,7 +227,8 @@ fn infer(n: &N, facts: &mut BTreeSet<String>) -> Result<Ty, ExprError> {
                     Ok(t)
                 } else {
                     Err(ExprError::new(format!(
-                        "`{n}`: cannot negate a {}",
+                        "`{}`: cannot negate a {}",
+                        infix(n),
                         t.name()
                     )))
                 }
@@ -285,7 +286,7 @@ fn infer_call(n: &N, name: &str, facts: &mut BTreeSet<String>) -> Result<Ty, Exp
         .iter()
         .map(|a| infer(a, facts))
         .collect::<Result<_, _>>()?;
-    let bad = |why: &str| ExprError::new(format!("`{n}`: {why}"));
+    let bad = |why: &str| ExprError::new(format!("`{}`: {why}", infix(n)));
     match name {
         "min" | "max" => {
             if tys.len() < 2 || !tys.iter().all(|t| t.numeric()) {

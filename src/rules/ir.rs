@@ -329,6 +329,18 @@ pub fn facts(nodes: &[Node]) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The fact names a template reads: its holes' facts and its sources, in order (with repeats).
+pub fn template_facts(pieces: &[Piece]) -> impl Iterator<Item = &str> {
+    pieces.iter().flat_map(|p| {
+        let (nodes, source): (&[Node], Option<&str>) = match p {
+            Piece::Text(_) => (&[], None),
+            Piece::Expr(nodes, _) => (nodes, None),
+            Piece::Source(name) => (&[], Some(name)),
+        };
+        facts(nodes).chain(source)
+    })
+}
+
 /// The subexpression at `i` as written, for messages.
 pub fn infix(nodes: &[Node], i: usize) -> String {
     let at = |j: u32| infix(nodes, j as usize);

@@ -62,14 +62,7 @@ impl Template {
 
     /// Every fact the template reads, in order (with repeats).
     pub fn facts(&self) -> impl Iterator<Item = &str> {
-        self.pieces.iter().flat_map(|p| {
-            let (nodes, source): (&[ir::Node], Option<&str>) = match p {
-                Piece::Text(_) => (&[], None),
-                Piece::Expr(nodes, _) => (nodes, None),
-                Piece::Source(name) => (&[], Some(name)),
-            };
-            ir::facts(nodes).chain(source)
-        })
+        ir::template_facts(&self.pieces)
     }
 
     /// Fills the holes. A hole whose fact is unknown prints `unknown` rather than failing: the
